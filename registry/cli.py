@@ -1,0 +1,139 @@
+"""The ``registry`` command group: ``flask --app wsgi registry ...``. Commands are thin: they call services."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sqlite3
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask.cli import AppGroup
+
+from registry.extensions import db
+from registry.services.errors import ValidationErrors
+
+registry_cli = AppGroup("registry", help="Administration du registre de l'ESS.")
+
+#: Demo accounts made by `setup` on an empty database: (e-mail, role, actor slug or None, name).
+DEMO_ACCOUNTS = (
+    ("admin.demo@example.org", "admin", None, "Administratrice Démo"),
+    ("agent.demo@example.org", "officer", None, "Agent Démo"),
+    ("analyste.demo@example.org", "analyst", None, "Analyste Démo"),
+    ("partenaire.demo@example.org", "partner", "regie-de-quartier-de-fives", "Partenaire Démo"),
+)
+
+
+def _fail(message: str) -> None:
+    raise click.ClickException(message)
+
+
+@registry_cli.command("setup")
+@click.option(
+    "--demo/--no-demo", default=None, help="Charger les données de démonstration (par défaut : hors production)."
+)
+def setup_command(demo: bool | None) -> None:
+    """Migrate the database, load reference data and, on an empty registry, demo data and accounts."""
+    from flask_migrate import upgrade
+
+    from registry.services.demo import load_demo
+    from registry.services.reference import load_reference
+
+    if demo is None:
+        demo = current_app.config["ENV"] != "production"
+    upgrade()
+    added = load_reference(db.session)
+    db.session.commit()
+    click.echo("Données de référence : " + ", ".join(f"{k} +{v}" for k, v in added.items()))
+    if not demo:
+        return
+    report = load_demo(db.session)
+    db.session.commit()
+    click.echo(report.summary)
+    created = _create_demo_accounts()
+    db.session.commit()
+    if created:
+        click.echo("\nComptes de démonstration créés (notez les mots de passe, ils ne seront plus affichés) :")
+        for email, role, password in created:
+            click.echo(f"  {role:<8} {email:<32} {password}")
+    else:
+        click.echo("Comptes de démonstration : déjà présents (rien à faire).")
+
+
+def _create_demo_accounts() -> list[tuple[str, str, str]]:
+    """Create the demo accounts when no account exists yet; return (email, role, password) created."""
+    from registry.models import User
+    from registry.services.accounts import create_user, find_actor
+
+    if db.session.scalar(sa.select(sa.func.count()).select_from(User)):
+        return []
+    created = []
+    for email, role, actor_key, name in DEMO_ACCOUNTS:
+        actor = find_actor(db.session, actor_key) if actor_key else None
+        if actor_key and actor is None:
+            continue
+        password = secrets.token_urlsafe(12)
+        create_user(db.session, email=email, role=role, actor=actor, full_name=name, password=password, source="cli")
+        created.append((email, role, password))
+    return created
+
+
+@registry_cli.command("create-user")
+@click.option("--email", required=True, help="Adresse électronique (identifiant).")
+@click.option("--role", required=True, help="admin, officer, analyst ou partner.")
+@click.option("--actor", "actor_key", default=None, help="SIRET ou référence (slug) de l'acteur, pour un partenaire.")
+@click.option("--name", "full_name", default="", help="Nom complet.")
+def create_user_command(email: str, role: str, actor_key: str | None, full_name: str) -> None:
+    """Create an account; the password comes from REGISTRY_PASSWORD or is asked for."""
+    from registry.services.accounts import create_user, find_actor
+
+    actor = None
+    if actor_key:
+        actor = find_actor(db.session, actor_key)
+        if actor is None:
+            _fail(f"Aucun acteur ne correspond à « {actor_key} » (SIRET ou référence).")
+    password = os.environ.get("REGISTRY_PASSWORD") or click.prompt(
+        "Mot de passe (12 caractères au moins)", hide_input=True, confirmation_prompt="Confirmez le mot de passe"
+    )
+    try:
+        user = create_user(
+            db.session, email=email, role=role, actor=actor, full_name=full_name, password=password, source="cli"
+        )
+    except ValidationErrors as exc:
+        db.session.rollback()
+        _fail("\n".join(exc.errors.values()))
+    db.session.commit()
+    click.echo(f"Compte créé : {user.email} ({user.role.label}).")
+
+
+@registry_cli.command("backup")
+@click.argument("dest", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(dest: Path) -> None:
+    """Copy the SQLite database to DEST, consistently even while it is being written to."""
+    url = sa.engine.make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() != "sqlite":
+        _fail("Sauvegarde intégrée réservée à SQLite. Pour PostgreSQL, utilisez pg_dump (voir le README).")
+    if not url.database or url.database == ":memory:":
+        _fail("Base SQLite en mémoire : rien à sauvegarder.")
+    if dest.exists():
+        _fail(f"{dest} existe déjà : choisissez un autre nom (une sauvegarde n'écrase jamais un fichier).")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    backup_sqlite(url.database, dest)
+    click.echo(f"Sauvegarde écrite : {dest}")
+
+
+def backup_sqlite(source: str, dest: Path) -> None:
+    """SQLite online backup API: one consistent snapshot even under concurrent writes."""
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    dst = sqlite3.connect(str(dest))
+    try:
+        with dst:
+            src.backup(dst)
+        check = dst.execute("PRAGMA integrity_check").fetchone()[0]
+        if check != "ok":
+            raise click.ClickException(f"La sauvegarde n'est pas intègre : {check}")
+    finally:
+        dst.close()
+        src.close()

@@ -1,0 +1,138 @@
+"""Configuration: defaults here, then instance/config.py, then REGISTRY_* environment variables.
+
+The mapping given to ``create_app(config)`` (tests) is applied last.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+ENV_PREFIX = "REGISTRY_"
+
+#: Environment names that map to a Flask/extension key of another name.
+ENV_ALIASES = {
+    "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+    "RATELIMIT_STORAGE_URL": "RATELIMIT_STORAGE_URI",
+}
+
+
+class ConfigurationError(RuntimeError):
+    """Start-up refused because the configuration is unsafe or incomplete."""
+
+
+def defaults(instance_path: str) -> dict:
+    """Default settings for development."""
+    return {
+        "ENV": "development",
+        "SECRET_KEY": None,
+        "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(Path(instance_path) / "registry.sqlite"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        "ALLOW_SQLITE_IN_PRODUCTION": False,
+        "SQLITE_BUSY_TIMEOUT_MS": 15000,
+        # Public address used in e-mailed links; never taken from the request's Host header.
+        "BASE_URL": "http://127.0.0.1:5000",
+        "ORGANISATION_NAME": "Ville de Lille",
+        "CITY_SIRET": "21590350100017",
+        "DPO_CONTACT": "dpo@mairie-lille.fr",
+        "OPEN_DATA_LICENCE": "Licence Ouverte 2.0",
+        "OPEN_DATA_LICENCE_URL": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/",
+        # Mail: "file" writes instance/outbox/*.eml and logs; "smtp" sends.
+        "MAIL_BACKEND": "file",
+        "MAIL_SENDER": "Registre ESS de Lille <ne-pas-repondre@registre-ess.lille.example>",
+        "MAIL_SMTP_HOST": "localhost",
+        "MAIL_SMTP_PORT": 587,
+        "MAIL_SMTP_USER": None,
+        "MAIL_SMTP_PASSWORD": None,
+        "MAIL_SMTP_STARTTLS": True,
+        "MAIL_OUTBOX": str(Path(instance_path) / "outbox"),
+        # Sessions and cookies.
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_DURATION": timedelta(days=14),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        "PASSWORD_RESET_MAX_AGE": 3600,
+        "INVITATION_MAX_AGE": 7 * 24 * 3600,
+        "ACCOUNT_REQUEST_RETENTION_DAYS": 90,
+        # Rate limiting: memory by default; a shared store (redis://...) when several processes serve.
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        # Uploads and workbooks.
+        "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+        "IMPORT_MAX_ROWS": 200_000,
+        "IMPORT_UPLOAD_TTL": 3600,
+        # Back office.
+        "RENEWAL_WINDOW_DAYS": 90,
+        "ADMIN_PAGE_SIZE": 20,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "fr",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
+        "SEND_FILE_MAX_AGE_DEFAULT": timedelta(hours=12),
+    }
+
+
+def _parse_env_value(raw: str):
+    """Read an environment value: JSON literals (true, 3, {...}) when they parse, else the text."""
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def from_environment(environ=None) -> dict:
+    """Settings read from REGISTRY_* environment variables."""
+    environ = os.environ if environ is None else environ
+    values = {}
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        key = name[len(ENV_PREFIX) :]
+        values[ENV_ALIASES.get(key, key)] = _parse_env_value(raw)
+    # Secrets and URLs are always text, even when they look like numbers.
+    for key in ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "BASE_URL", "MAIL_SMTP_PASSWORD"):
+        if key in values and values[key] is not None:
+            values[key] = str(values[key])
+    return values
+
+
+def ensure_secret_key(app) -> None:
+    """Give the app a secret key: configured, or in development generated once into instance/."""
+    if app.config.get("SECRET_KEY"):
+        return
+    if app.config["ENV"] == "production":
+        raise ConfigurationError(
+            "REGISTRY_SECRET_KEY est obligatoire en production : définissez une clé secrète longue et aléatoire "
+            "(par exemple : python -c 'import secrets; print(secrets.token_hex(32))')."
+        )
+    key_file = Path(app.instance_path) / "secret_key"
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def check_production(app) -> None:
+    """Refuse unsafe production settings with a clear message."""
+    if app.config["ENV"] != "production":
+        return
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("sqlite") and not app.config.get("ALLOW_SQLITE_IN_PRODUCTION"):
+        raise ConfigurationError(
+            "SQLite n'est pas prévu pour la production : définissez REGISTRY_DATABASE_URL "
+            "(postgresql+psycopg://...) ou, en connaissance de cause, REGISTRY_ALLOW_SQLITE_IN_PRODUCTION=true."
+        )
+    app.config.update(
+        SESSION_COOKIE_SECURE=True,
+        REMEMBER_COOKIE_SECURE=True,
+        PREFERRED_URL_SCHEME="https",
+    )
+    app.debug = False

@@ -1,0 +1,71 @@
+"""French error pages: the right status, a short explanation, never a traceback or SQL."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: ("Requête incorrecte", "La demande n'a pas pu être comprise. Vérifiez le formulaire et réessayez."),
+    401: ("Identification requise", "Identifiez-vous pour accéder à cette page."),
+    403: ("Accès refusé", "Votre compte ne permet pas d'accéder à cette page."),
+    404: ("Page introuvable", "La page demandée n'existe pas ou a été déplacée."),
+    405: ("Méthode non autorisée", "Cette page ne peut pas être utilisée de cette façon."),
+    409: ("Conflit", "Cette fiche a été modifiée entre-temps. Rechargez la page."),
+    413: ("Fichier trop volumineux", "Le fichier envoyé dépasse la taille autorisée."),
+    429: ("Trop de tentatives", "Trop de tentatives en peu de temps. Patientez quelques minutes avant de réessayer."),
+    500: (
+        "Erreur interne",
+        "Une erreur inattendue s'est produite. L'équipe technique a été prévenue ; réessayez plus tard.",
+    ),
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def render_error(code: int, message: str | None = None):
+    """The French error page (or JSON under /api/) for ``code``."""
+    title, default = MESSAGES.get(code, (f"Erreur {code}", "Une erreur s'est produite."))
+    text = message or default
+    if _wants_json():
+        return jsonify(error={"code": code, "title": title, "message": text}), code
+    return render_template("errors/error.html", code=code, title=title, message=text), code
+
+
+def init_errors(app: Flask) -> None:
+    """Register the handlers."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_error(
+            400, "Le formulaire a expiré ou n'est pas valide (jeton de sécurité). Rechargez la page et réessayez."
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code is None or error.code < 400:
+            return error
+        if isinstance(error, InternalServerError):
+            return internal_error(error)
+        return render_error(error.code)
+
+    @app.errorhandler(Exception)
+    def internal_error(error):
+        if isinstance(error, HTTPException) and not isinstance(error, InternalServerError):
+            return http_error(error)
+        original = getattr(error, "original_exception", None) or error
+        log.error("Unhandled error on %s %s", request.method, request.path, exc_info=original)
+        try:
+            from registry.extensions import db
+
+            db.session.rollback()
+        except Exception:
+            log.exception("Rollback failed")
+        return render_error(500)

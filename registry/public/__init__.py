@@ -1,0 +1,6 @@
+"""Public site: directory, map, loan programmes, open data and the JSON API."""
+
+from registry.public.api import api_bp
+from registry.public.views import bp
+
+__all__ = ["api_bp", "bp"]

@@ -1,0 +1,73 @@
+"""Rules for actors and their contacts, applied by every writer (admin, partner space, importer, CLI)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy import orm as so
+
+from registry.models import Actor, Contact
+from registry.models.base import utcnow
+from registry.services import normalize as n
+from registry.services.checks import check_range, clean_field, require_text, without_autoflush
+from registry.services.errors import Collector
+from registry.services.slugs import check_slug, unique_slug
+
+
+@without_autoflush
+def clean_actor(session: so.Session, actor: Actor) -> None:
+    """Normalise an actor in place and check it; raises ValidationErrors naming each wrong field."""
+    c = Collector()
+    clean_field(c, actor, "name", require_text, 200, "Le nom")
+    if actor.legal_form is None and actor.legal_form_id is None:
+        c.add("legal_form", "La forme juridique est obligatoire.")
+    clean_field(c, actor, "siret", n.normalize_siret)
+    clean_field(c, actor, "rna", n.normalize_rna)
+    clean_field(c, actor, "ape_code", n.normalize_ape)
+    clean_field(c, actor, "postcode", n.normalize_postcode)
+    clean_field(c, actor, "phone", n.normalize_phone)
+    clean_field(c, actor, "email", n.normalize_email)
+    clean_field(c, actor, "website", n.normalize_url)
+    clean_field(c, actor, "latitude", n.parse_coordinate, kind="latitude")
+    clean_field(c, actor, "longitude", n.parse_coordinate, kind="longitude")
+    for field, length in (("address", 300), ("commune", 120)):
+        clean_field(c, actor, field, n.clean_text, length)
+    actor.description = n.clean_text(actor.description)
+    check_range(c, actor, "employees", 0, what="Le nombre de salariés")
+    check_range(c, actor, "volunteers", 0, what="Le nombre de bénévoles")
+    check_range(c, actor, "founding_year", 1800, date.today().year, what="L'année de création")
+    if actor.esus_date and actor.esus_date > date.today():
+        c.add("esus_date", "La date d'agrément ESUS ne peut pas être dans le futur.")
+    if (actor.latitude is None) != (actor.longitude is None) and "latitude" not in c.errors:
+        c.add("longitude" if actor.longitude is None else "latitude", "Indiquez la latitude et la longitude ensemble.")
+    if actor.siret and "siret" not in c.errors:
+        other = session.scalar(sa.select(Actor).where(Actor.siret == actor.siret, Actor.id != (actor.id or 0)))
+        if other is not None:
+            c.add("siret", f"Ce SIRET est déjà celui de l'acteur « {other.name} ».")
+    if actor.slug:
+        clean_field(c, actor, "slug", check_slug)
+        if "slug" not in c.errors:
+            other = session.scalar(sa.select(Actor.name).where(Actor.slug == actor.slug, Actor.id != (actor.id or 0)))
+            if other is not None:
+                c.add("slug", f"La référence « {actor.slug} » est déjà celle de l'acteur « {other} ».")
+    elif actor.name:
+        actor.slug = unique_slug(session, Actor, actor.name, exclude_id=actor.id)
+    c.raise_if_any()
+
+
+@without_autoflush
+def clean_contact(session: so.Session, contact: Contact) -> None:
+    """Normalise a contact person in place; a public contact records when consent was given."""
+    c = Collector()
+    clean_field(c, contact, "full_name", require_text, 200, "Le nom complet")
+    clean_field(c, contact, "role", n.clean_text, 200)
+    clean_field(c, contact, "email", n.normalize_email)
+    clean_field(c, contact, "phone", n.normalize_phone)
+    if contact.actor is None and contact.actor_id is None:
+        c.add("actor", "L'acteur est obligatoire.")
+    if contact.public and contact.consent_at is None:
+        contact.consent_at = utcnow()
+    elif not contact.public:
+        contact.consent_at = None
+    c.raise_if_any()

@@ -1,0 +1,118 @@
+"""The audit trail: field-by-field snapshots of records and the events that record changes."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import orm as so
+
+from registry.models import AuditAction, AuditEvent, Contact
+
+#: Columns never copied into the audit (technical, derived or secret).
+IGNORED_FIELDS = {"id", "created_at", "updated_at", "version", "search_text", "password_hash", "session_token"}
+#: Records whose before/after are contacts' personal data: shown to officers and admins only.
+PERSONAL_TYPES = {"Contact", "User", "AccountRequest"}
+
+
+def json_value(value: Any) -> Any:
+    """A JSON-safe, stable form of a value for before/after."""
+    if value is None or isinstance(value, bool | int | str):
+        return value.value if isinstance(value, enum.Enum) else value
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")
+    if isinstance(value, float):
+        return value
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple | set):
+        return sorted(str(json_value(v)) for v in value)
+    return str(value)
+
+
+def snapshot(obj) -> dict[str, Any]:
+    """The audited fields of a record: columns, many-to-one as labels, many-to-many as sorted labels."""
+    mapper = sa.inspect(obj).mapper
+    values: dict[str, Any] = {}
+    fk_to_relationship = {}
+    for rel in mapper.relationships:
+        if rel.direction is so.interfaces.MANYTOONE:
+            for col in rel.local_columns:
+                fk_to_relationship[col.key] = rel.key
+    for attr in mapper.column_attrs:
+        key = attr.key
+        if key in IGNORED_FIELDS:
+            continue
+        if key in fk_to_relationship:
+            related = getattr(obj, fk_to_relationship[key])
+            values[fk_to_relationship[key]] = str(related) if related is not None else None
+            continue
+        values[key] = json_value(getattr(obj, key))
+    for rel in mapper.relationships:
+        if rel.secondary is not None or rel.key == "partners":
+            values[rel.key] = json_value([str(item) for item in getattr(obj, rel.key)])
+    return values
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list]:
+    """{field: [before, after]} for every field whose value changed."""
+    keys = list(dict.fromkeys([*before, *after]))
+    return {k: [before.get(k), after.get(k)] for k in keys if before.get(k) != after.get(k)}
+
+
+def actor_id_of(obj) -> int | None:
+    """The actor a record belongs to, for partner review and scoping."""
+    name = type(obj).__name__
+    if name == "Actor":
+        return obj.id
+    if name == "Initiative":
+        return obj.lead_actor_id
+    if name == "LoanProgramme":
+        return obj.lender_id
+    return getattr(obj, "actor_id", None)
+
+
+def record_event(
+    session: so.Session,
+    *,
+    action: AuditAction,
+    source: str,
+    user=None,
+    obj=None,
+    changes: dict | None = None,
+    entity_type: str | None = None,
+    entity_id: int | None = None,
+    entity_label: str | None = None,
+    actor_id: int | None = None,
+    batch=None,
+) -> AuditEvent:
+    """Add one audit event (the caller commits). With ``obj`` the entity fields are taken from it."""
+    if obj is not None:
+        if sa.inspect(obj).transient or sa.inspect(obj).pending:
+            session.flush()
+        entity_type = entity_type or type(obj).__name__
+        entity_id = entity_id if entity_id is not None else obj.id
+        entity_label = entity_label or str(obj)
+        actor_id = actor_id if actor_id is not None else actor_id_of(obj)
+    event = AuditEvent(
+        action=action,
+        source=source,
+        user_id=getattr(user, "id", None),
+        user_label=getattr(user, "email", None),
+        entity_type=entity_type or "",
+        entity_id=entity_id,
+        entity_label=(entity_label or "")[:300],
+        actor_id=actor_id,
+        changes=changes or {},
+        personal=(entity_type in PERSONAL_TYPES) or isinstance(obj, Contact),
+        batch_id=getattr(batch, "id", None),
+    )
+    session.add(event)
+    return event

@@ -1,0 +1,101 @@
+"""SQLite done right: foreign keys, WAL and busy timeout on every pooled connection; concurrent writers wait."""
+
+import threading
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from registry import create_app
+from registry.extensions import db
+from registry.models import Actor
+from registry.services.reference import load_reference
+from registry.sqlite import write_lock
+from tests.conftest import make_test_config
+from tests.factories import make_actor
+
+pytestmark = pytest.mark.no_database
+
+
+@pytest.fixture
+def sqlite_app(tmp_path):
+    """An application on its own SQLite file, whatever engine the rest of the suite uses."""
+    application = create_app(make_test_config(f"sqlite:///{tmp_path / 'own.sqlite'}", tmp_path))
+    with application.app_context():
+        upgrade()
+        load_reference(db.session)
+        db.session.commit()
+        yield application
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_pragmas_on_every_pooled_connection(sqlite_app):
+    connections = [db.engine.connect() for _ in range(3)]  # three distinct pooled connections
+    try:
+        for conn in connections:
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 15000
+    finally:
+        for conn in connections:
+            conn.close()
+
+
+def test_foreign_key_violation_fails_on_sqlite(sqlite_app):
+    with pytest.raises(sa.exc.IntegrityError, match="FOREIGN KEY"):
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO actors (slug, name, legal_form_id, status, published, search_text, created_at, updated_at,"
+                " version) VALUES ('x', 'X', 424242, 'active', 1, '', '2025-01-01', '2025-01-01', 1)"
+            )
+
+
+def test_savepoints_work(sqlite_app):
+    actor = make_actor(db.session, name="Avant")
+    db.session.commit()
+    with pytest.raises(sa.exc.IntegrityError):
+        with db.session.begin_nested():
+            db.session.execute(sa.text("UPDATE actors SET employees = -1"))
+    assert db.session.get(Actor, actor.id).name == "Avant"  # the outer transaction survived
+    db.session.rollback()
+
+
+def test_concurrent_writers_wait_instead_of_failing(sqlite_app):
+    """A long write (an import) and short writes (officers) overlap: nobody gets "database is locked"."""
+    make_actor(db.session, name="Cible")
+    db.session.commit()
+    errors: list[Exception] = []
+    started = threading.Event()
+
+    def long_import():
+        try:
+            with sqlite_app.app_context(), write_lock():
+                db.session.execute(sa.select(Actor)).all()  # reads first, as the importer plans
+                started.set()
+                for i in range(200):
+                    make_actor(db.session, name=f"Importé {i}")
+                db.session.commit()
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+            started.set()
+
+    def officer_edit(n):
+        try:
+            with sqlite_app.test_request_context("/admin/actor/edit/", method="POST"), sqlite_app.app_context():
+                actor = db.session.scalar(sa.select(Actor).where(Actor.name.like("Cible%")))
+                actor.description = f"Modifié par l'agent {n}"
+                db.session.commit()
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    importer = threading.Thread(target=long_import)
+    importer.start()
+    started.wait(5)
+    officers = [threading.Thread(target=officer_edit, args=(n,)) for n in range(4)]
+    for t in officers:
+        t.start()
+    for t in [importer, *officers]:
+        t.join(30)
+    assert errors == []
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Actor)) == 201
