@@ -35,7 +35,7 @@ def test_quartier_matching(reference, typed, code):
 
 
 def test_unknown_quartier_lists_allowed_values(reference):
-    with pytest.raises(ValidationError, match="Quartier inconnu.*Fives.*Wazemmes"):
+    with pytest.raises(ValidationError, match=r"Quartier inconnu.*Fives.*Wazemmes"):
         reference.quartiers.get("Roubaix")
 
 
@@ -71,7 +71,7 @@ def test_many_values_keeps_labels_with_commas(reference):
 
 
 def test_many_values_reports_unknown_part(reference):
-    with pytest.raises(ValidationError, match="inconnu.*Atlantide"):
+    with pytest.raises(ValidationError, match=r"inconnu.*Atlantide"):
         reference.quartiers.get_many("Fives; Atlantide")
 
 

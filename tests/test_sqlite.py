@@ -43,20 +43,18 @@ def test_pragmas_on_every_pooled_connection(sqlite_app):
 
 
 def test_foreign_key_violation_fails_on_sqlite(sqlite_app):
-    with pytest.raises(sa.exc.IntegrityError, match="FOREIGN KEY"):
-        with db.engine.begin() as conn:
-            conn.exec_driver_sql(
-                "INSERT INTO actors (slug, name, legal_form_id, status, published, search_text, created_at, updated_at,"
-                " version) VALUES ('x', 'X', 424242, 'active', 1, '', '2025-01-01', '2025-01-01', 1)"
-            )
+    with pytest.raises(sa.exc.IntegrityError, match="FOREIGN KEY"), db.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO actors (slug, name, legal_form_id, status, published, search_text, created_at, updated_at,"
+            " version) VALUES ('x', 'X', 424242, 'active', 1, '', '2025-01-01', '2025-01-01', 1)"
+        )
 
 
 def test_savepoints_work(sqlite_app):
     actor = make_actor(db.session, name="Avant")
     db.session.commit()
-    with pytest.raises(sa.exc.IntegrityError):
-        with db.session.begin_nested():
-            db.session.execute(sa.text("UPDATE actors SET employees = -1"))
+    with pytest.raises(sa.exc.IntegrityError), db.session.begin_nested():
+        db.session.execute(sa.text("UPDATE actors SET employees = -1"))
     assert db.session.get(Actor, actor.id).name == "Avant"  # the outer transaction survived
     db.session.rollback()
 
