@@ -137,3 +137,17 @@ def backup_sqlite(source: str, dest: Path) -> None:
     finally:
         dst.close()
         src.close()
+
+
+@registry_cli.command("purge-account-requests")
+@click.option("--days", type=click.IntRange(min=0), default=None, help="Délai de conservation (par défaut : réglage).")
+@click.option("--dry-run", is_flag=True, help="Compter sans supprimer.")
+def purge_account_requests_command(days: int | None, dry_run: bool) -> None:
+    """Delete the account requests rejected more than ACCOUNT_REQUEST_RETENTION_DAYS ago (run it daily)."""
+    from registry.services.account_requests import purge_account_requests
+
+    days = current_app.config["ACCOUNT_REQUEST_RETENTION_DAYS"] if days is None else days
+    count = purge_account_requests(db.session, days=days, dry_run=dry_run)
+    db.session.commit()
+    verb = "seraient supprimées" if dry_run else "supprimées"
+    click.echo(f"{count} demande(s) d'accès refusée(s) depuis plus de {days} jours {verb}.")
