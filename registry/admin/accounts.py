@@ -9,9 +9,9 @@ from __future__ import annotations
 from flask import flash
 from flask_admin.actions import action
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from registry.admin.base import SecureModelView
+from registry.admin.forms import AdminForm
 from registry.auth.permissions import MANAGE_USERS
 from registry.extensions import db
 from registry.models import AccountRequest, Role, User
@@ -45,9 +45,7 @@ class AdminOnlyView(SecureModelView):
 
     required_ability = MANAGE_USERS
     write_ability = MANAGE_USERS
-    # Flask-Admin's SecureForm keeps a CSRF token of its own, which the app-wide Flask-WTF CSRFProtect refuses
-    # (every back-office POST would answer 400): Flask-WTF's form carries the one token both check.
-    form_base_class = FlaskForm
+    form_base_class = AdminForm  # see registry/admin/forms.py: SecureForm's POSTs are refused by CSRFProtect
 
 
 class UserView(AdminOnlyView):
