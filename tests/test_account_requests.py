@@ -286,3 +286,15 @@ def test_purge_command(app, runner, session):
     assert result.exit_code == 0 and "1 demande" in result.output
     assert session.scalar(sa.select(sa.func.count()).select_from(AccountRequest)) == 0
     assert re.search(r"\d+ jours", result.output)
+
+
+def test_create_user_command_can_send_an_invitation(runner, app, outbox):
+    result = runner.invoke(
+        args=["registry", "create-user", "--email", "Invite@Example.org", "--role", "analyst", "--invite"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "invitation envoyée" in result.output
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.email == "invite@example.org"))
+        assert user.password_hash is None and user.invited_at is not None
+    assert any("/mot-de-passe/" in link for link in outbox.links("invite@example.org"))
