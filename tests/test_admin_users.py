@@ -202,3 +202,17 @@ def test_partner_role_needs_an_actor_and_staff_roles_drop_it(app, session):
     assert partner.actor is None
     with pytest.raises(ValidationErrors, match="rattaché à un acteur"):
         update_user(session, partner, by=admin, source="admin", role="partner")
+
+
+def test_markup_typed_in_the_back_office_comes_back_escaped(auth, app):
+    auth.as_role("admin")
+    markup = "<img src=x onerror=alert(1)>"
+    page = auth.client.get("/admin/users/new/").get_data(as_text=True)
+    response = auth.client.post(
+        "/admin/users/new/",
+        data={"email": markup, "full_name": markup, "role": "officer", "csrf_token": csrf_token_from(page)},
+        follow_redirects=True,
+    )
+    html = response.get_data(as_text=True)
+    assert markup not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html  # in the French error (flash or field message)

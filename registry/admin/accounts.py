@@ -33,6 +33,18 @@ def flash_errors(exc: ValidationError | ValidationErrors) -> None:
         flash(message, "error")
 
 
+def commit_or_flash(service, *args, **kwargs) -> bool:
+    """Call a service; commit when it succeeds, else roll back and show its French messages."""
+    try:
+        service(*args, **kwargs)
+    except (ValidationError, ValidationErrors) as exc:
+        db.session.rollback()
+        flash_errors(exc)
+        return False
+    db.session.commit()
+    return True
+
+
 def when(view, context, model, name):
     from registry.services.normalize import format_date
 
@@ -133,33 +145,20 @@ class UserView(AdminOnlyView):
         return user
 
     def update_model(self, form, model):
-        try:
-            update_user(
-                db.session,
-                model,
-                by=current_user,
-                source="admin",
-                role=form.role.data,
-                active=form.active.data,
-                full_name=form.full_name.data or "",
-                actor=form.actor.data,
-            )
-        except (ValidationError, ValidationErrors) as exc:
-            db.session.rollback()
-            flash_errors(exc)
-            return False
-        db.session.commit()
-        return True
+        return commit_or_flash(
+            update_user,
+            db.session,
+            model,
+            by=current_user,
+            source="admin",
+            role=form.role.data,
+            active=form.active.data,
+            full_name=form.full_name.data or "",
+            actor=form.actor.data,
+        )
 
     def delete_model(self, model):
-        try:
-            delete_user(db.session, model, by=current_user, source="admin")
-        except (ValidationError, ValidationErrors) as exc:
-            db.session.rollback()
-            flash_errors(exc)
-            return False
-        db.session.commit()
-        return True
+        return commit_or_flash(delete_user, db.session, model, by=current_user, source="admin")
 
     def _selected(self, ids):
         return self.get_query().filter(User.id.in_([int(i) for i in ids if str(i).isdigit()])).all()
