@@ -28,6 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_admin(app)
     register_errorhandlers(app)
+    register_security(app)
     register_template_helpers(app)
     register_commands(app)
     return app
@@ -93,6 +94,13 @@ def register_errorhandlers(app: Flask) -> None:
     from registry.errors import init_errors
 
     init_errors(app)
+
+
+def register_security(app: Flask) -> None:
+    """Security headers (CSP with nonces), trusted proxies, no-store on private pages, token-free logs."""
+    from registry.security import init_security
+
+    init_security(app)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -85,8 +85,10 @@ def _create_demo_accounts() -> list[tuple[str, str, str]]:
 @click.option("--role", required=True, help="admin, officer, analyst ou partner.")
 @click.option("--actor", "actor_key", default=None, help="SIRET ou référence (slug) de l'acteur, pour un partenaire.")
 @click.option("--name", "full_name", default="", help="Nom complet.")
-def create_user_command(email: str, role: str, actor_key: str | None, full_name: str) -> None:
-    """Create an account; the password comes from REGISTRY_PASSWORD or is asked for."""
+@click.option("--invite", is_flag=True, help="Envoyer une invitation par e-mail au lieu de fixer le mot de passe.")
+def create_user_command(email: str, role: str, actor_key: str | None, full_name: str, invite: bool = False) -> None:
+    """Create an account; the password comes from REGISTRY_PASSWORD or is asked for (or, with --invite, the
+    person chooses it from an e-mailed link)."""
     from registry.services.accounts import create_user, find_actor
 
     actor = None
@@ -94,6 +96,9 @@ def create_user_command(email: str, role: str, actor_key: str | None, full_name:
         actor = find_actor(db.session, actor_key)
         if actor is None:
             _fail(f"Aucun acteur ne correspond à « {actor_key} » (SIRET ou référence).")
+    if invite:
+        _create_invited_user(email=email, role=role, actor=actor, full_name=full_name)
+        return
     password = os.environ.get("REGISTRY_PASSWORD") or click.prompt(
         "Mot de passe (12 caractères au moins)", hide_input=True, confirmation_prompt="Confirmez le mot de passe"
     )
@@ -106,6 +111,24 @@ def create_user_command(email: str, role: str, actor_key: str | None, full_name:
         _fail("\n".join(exc.errors.values()))
     db.session.commit()
     click.echo(f"Compte créé : {user.email} ({user.role.label}).")
+
+
+def _create_invited_user(**fields) -> None:
+    from registry.services.accounts import create_user
+    from registry.services.credentials import send_invitation
+    from registry.services.mail import MailError
+
+    try:
+        user = create_user(db.session, source="cli", **fields)
+        send_invitation(db.session, user, by=None, source="cli")
+    except ValidationErrors as exc:
+        db.session.rollback()
+        _fail("\n".join(exc.errors.values()))
+    except MailError as exc:
+        db.session.commit()
+        _fail(f"Compte créé, mais l'invitation n'a pas pu être envoyée : {exc}")
+    db.session.commit()
+    click.echo(f"Compte créé : {user.email} ({user.role.label}) ; invitation envoyée.")
 
 
 @registry_cli.command("backup")
@@ -137,3 +160,17 @@ def backup_sqlite(source: str, dest: Path) -> None:
     finally:
         dst.close()
         src.close()
+
+
+@registry_cli.command("purge-account-requests")
+@click.option("--days", type=click.IntRange(min=0), default=None, help="Délai de conservation (par défaut : réglage).")
+@click.option("--dry-run", is_flag=True, help="Compter sans supprimer.")
+def purge_account_requests_command(days: int | None, dry_run: bool) -> None:
+    """Delete the account requests rejected more than ACCOUNT_REQUEST_RETENTION_DAYS ago (run it daily)."""
+    from registry.services.account_requests import purge_account_requests
+
+    days = current_app.config["ACCOUNT_REQUEST_RETENTION_DAYS"] if days is None else days
+    count = purge_account_requests(db.session, days=days, dry_run=dry_run)
+    db.session.commit()
+    verb = "seraient supprimées" if dry_run else "supprimées"
+    click.echo(f"{count} demande(s) d'accès refusée(s) depuis plus de {days} jours {verb}.")

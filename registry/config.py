@@ -48,6 +48,8 @@ def defaults(instance_path: str) -> dict:
         "MAIL_SMTP_USER": None,
         "MAIL_SMTP_PASSWORD": None,
         "MAIL_SMTP_STARTTLS": True,
+        "MAIL_SMTP_SSL": False,
+        "MAIL_SMTP_TIMEOUT": 10,
         "MAIL_OUTBOX": str(Path(instance_path) / "outbox"),
         # Sessions and cookies.
         "SESSION_COOKIE_HTTPONLY": True,
@@ -65,6 +67,30 @@ def defaults(instance_path: str) -> dict:
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_STRATEGY": "moving-window",
+        # Per client address and per e-mail typed; sign-in counts failed attempts only (registry/auth/limits.py).
+        "RATELIMIT_LOGIN_PER_ADDRESS": "30 per 15 minutes",
+        "RATELIMIT_LOGIN_PER_ACCOUNT": "10 per 15 minutes",
+        "RATELIMIT_FORGOT_PER_ADDRESS": "10 per hour",
+        "RATELIMIT_FORGOT_PER_ACCOUNT": "3 per hour",
+        "RATELIMIT_REQUEST_PER_ADDRESS": "5 per hour",
+        "RATELIMIT_REQUEST_PER_ACCOUNT": "3 per day",
+        # Security headers (registry/security.py). Behind a reverse proxy, TRUSTED_PROXIES = how many proxies set
+        # X-Forwarded-For/-Proto (client address for rate limits, HTTPS detection for HSTS); 0 = none trusted.
+        "TRUSTED_PROXIES": 0,
+        "CONTENT_SECURITY_POLICY": {
+            "default-src": "'self'",
+            "script-src": "'self'",
+            "style-src": "'self'",
+            "img-src": "'self' data:",
+            "font-src": "'self' data:",
+            "connect-src": "'self'",
+            "object-src": "'none'",
+            "base-uri": "'self'",
+            "form-action": "'self'",
+            "frame-ancestors": "'none'",
+        },
+        "HSTS_MAX_AGE": 365 * 24 * 3600,
         # Uploads and workbooks.
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
         "IMPORT_MAX_ROWS": 200_000,

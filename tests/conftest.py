@@ -173,3 +173,43 @@ class AuthActions:
 @pytest.fixture
 def auth(client, app):
     return AuthActions(client, app)
+
+
+class Outbox:
+    """The e-mails the application wrote to its file outbox (MAIL_OUTBOX) during a test."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def clear(self) -> None:
+        for eml in self.path.glob("*.eml"):
+            eml.unlink()
+
+    @property
+    def messages(self):
+        from registry.services.mail import read_outbox
+
+        return read_outbox(self.path)
+
+    def to(self, address: str):
+        """Messages sent to ``address``."""
+        return [m for m in self.messages if address in m["To"]]
+
+    @staticmethod
+    def text(message) -> str:
+        return message.get_body(("plain",)).get_content()
+
+    def links(self, address: str) -> list[str]:
+        """Every link in the plain-text bodies of the messages sent to ``address``, oldest first."""
+        return [link for m in self.to(address) for link in re.findall(r"https?://\S+", self.text(m))]
+
+
+@pytest.fixture
+def outbox(app):
+    """The file outbox, emptied for this test."""
+    from pathlib import Path
+
+    box = Outbox(Path(app.config["MAIL_OUTBOX"]))
+    box.path.mkdir(parents=True, exist_ok=True)
+    box.clear()
+    return box

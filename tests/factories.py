@@ -143,7 +143,9 @@ def make_user(session, role: str = "officer", actor: Actor | None = None, **fiel
     fields.setdefault("full_name", f"{role.capitalize()} Test {n}")
     if role == "partner" and actor is None:
         actor = make_actor(session)
-    user = User(role=Role(role), actor=actor, password_hash=_password_hash(), active=True, **fields)
+    fields.setdefault("password_hash", _password_hash())
+    fields.setdefault("active", True)
+    user = User(role=Role(role), actor=actor, **fields)
     session.add(user)
     session.flush()
     return user

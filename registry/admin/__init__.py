@@ -31,4 +31,7 @@ def init_admin(app: Flask) -> Admin:
         csp_nonce_generator=csp_nonce,
     )
     app.extensions["registry_admin"] = admin
+    from registry.admin.accounts import add_account_views
+
+    add_account_views(admin)
     return admin

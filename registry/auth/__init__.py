@@ -3,21 +3,36 @@
 from __future__ import annotations
 
 import hmac
+import time
 
-from flask import Flask
+from flask import Flask, current_app
 
 from registry.extensions import db, login_manager
 from registry.models import User
 
 
+def session_max_age(remember: bool) -> float:
+    """Seconds a sign-in stays valid: the remember-me lifetime, or the session lifetime without remember-me."""
+    key = "REMEMBER_COOKIE_DURATION" if remember else "PERMANENT_SESSION_LIFETIME"
+    return current_app.config[key].total_seconds()
+
+
 def load_user(user_id: str) -> User | None:
-    """Flask-Login loader: the cookie holds "id:session_token"; role and active flag come from the database."""
-    ident, _, token = (user_id or "").partition(":")
-    if not ident.isdigit() or not token:
+    """Flask-Login loader, for the session and the remember-me cookie alike ("id:session_token:issued:r|s").
+
+    Role, active flag and actor are read from the database at each request; a rotated session token (sign-out,
+    password change, deactivation) or a sign-in older than its allowed lifetime ends the session, whatever the
+    cookie's own expiry says."""
+    parts = (user_id or "").split(":")
+    if len(parts) != 4 or not parts[0].isdigit() or not parts[2].isdigit() or parts[3] not in ("r", "s"):
         return None
-    user = db.session.get(User, int(ident))
+    ident, token, issued, kind = int(parts[0]), parts[1], int(parts[2]), parts[3]
+    if not -60 <= time.time() - issued <= session_max_age(kind == "r"):
+        return None
+    user = db.session.get(User, ident)
     if user is None or not user.active or not hmac.compare_digest(user.session_token, token):
         return None
+    user.session_issued_at, user.remember_session = issued, kind == "r"
     return user
 
 

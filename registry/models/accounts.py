@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -43,7 +44,12 @@ class User(Timestamped, Versioned, db.Model):
 
     actor: so.Mapped[Actor | None] = so.relationship()
 
-    # Flask-Login protocol: the cookie holds "id:session_token", so rotating the token ends old sessions.
+    #: Set at sign-in (remember me ticked or not) and by the loader (from the cookie); not a column.
+    remember_session = False
+    session_issued_at = None
+
+    # Flask-Login protocol: the session and remember-me cookies hold "id:session_token:issued:r|s", so rotating
+    # the token ends every session, and the loader refuses a cookie older than the lifetime allowed for it.
     @property
     def is_active(self) -> bool:
         return self.active
@@ -57,7 +63,8 @@ class User(Timestamped, Versioned, db.Model):
         return False
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        issued = self.session_issued_at or int(time.time())
+        return f"{self.id}:{self.session_token}:{issued}:{'r' if self.remember_session else 's'}"
 
     @property
     def is_staff(self) -> bool:

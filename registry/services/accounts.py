@@ -9,10 +9,16 @@ from registry.models import Actor, AuditAction, Role, User
 from registry.models.accounts import new_session_token
 from registry.models.base import utcnow
 from registry.services import normalize as n
-from registry.services.audit import record_event
+from registry.services.audit import diff, record_event, snapshot
 from registry.services.errors import Collector, ValidationError, ValidationErrors
 from registry.services.matching import match_enum
-from registry.services.passwords import check_password_policy, hash_password
+from registry.services.passwords import (
+    check_password_policy,
+    hash_password,
+    needs_rehash,
+    verify_dummy,
+    verify_password,
+)
 
 
 def find_actor(session: so.Session, key: str) -> Actor | None:
@@ -22,6 +28,24 @@ def find_actor(session: so.Session, key: str) -> Actor | None:
     if digits.isdigit():
         return session.scalar(sa.select(Actor).where(Actor.siret == digits))
     return session.scalar(sa.select(Actor).where(Actor.slug == key.lower()))
+
+
+def authenticate(session: so.Session, email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, or None. Unknown e-mails, accounts without a password yet
+    and deactivated accounts cost one full password check too, so timing tells nothing. On success the hash is
+    upgraded when the hashing parameters changed, and the sign-in is recorded (the caller commits)."""
+    email_norm = (email or "").strip().lower()
+    user = session.scalar(sa.select(User).where(User.email == email_norm)) if email_norm else None
+    if user is None or not user.password_hash:
+        verify_dummy(password)
+        return None
+    if not verify_password(user.password_hash, password) or not user.active:
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    record_event(session, action=AuditAction.LOGIN, source="public", user=user, obj=user)
+    return user
 
 
 def set_password(session: so.Session, user: User, password: str) -> None:
@@ -51,10 +75,7 @@ def create_user(
     role_value = c.check("role", match_enum, Role, role, "Rôle")
     if role_value is None and "role" not in c.errors:
         c.add("role", "Le rôle est obligatoire.")
-    if role_value == Role.PARTNER and actor is None:
-        c.add("actor", "Un compte partenaire doit être rattaché à un acteur.")
-    if role_value not in (Role.PARTNER, None) and actor is not None:
-        c.add("actor", "Seuls les comptes partenaires sont rattachés à un acteur.")
+    _check_role_and_actor(c, role_value, actor)
     if email_norm and session.scalar(sa.select(User.id).where(User.email == email_norm)) is not None:
         c.add("email", f"Un compte existe déjà pour {email_norm}.")
     c.raise_if_any()
@@ -75,3 +96,84 @@ def create_user(
         changes={"role": [None, user.role.value], "actor": [None, str(actor) if actor else None]},
     )
     return user
+
+
+#: Marks an argument of ``update_user`` left as it is.
+UNCHANGED = object()
+
+LAST_ADMIN = (
+    "C'est le dernier administrateur actif : nommez d'abord un autre administrateur, "
+    "sinon plus personne ne pourra gérer les comptes."
+)
+
+
+def _check_role_and_actor(c: Collector, role: Role | None, actor: Actor | None) -> None:
+    if role == Role.PARTNER and actor is None:
+        c.add("actor", "Un compte partenaire doit être rattaché à un acteur.")
+    if role not in (Role.PARTNER, None) and actor is not None:
+        c.add("actor", "Seuls les comptes partenaires sont rattachés à un acteur.")
+
+
+def other_active_admins(session: so.Session, user: User) -> int:
+    """How many active admins there are besides ``user`` (rows locked on PostgreSQL: two admins demoting each
+    other at the same time cannot both succeed)."""
+    ids = session.scalars(
+        sa.select(User.id)
+        .where(User.role == Role.ADMIN, User.active.is_(True), User.id != (user.id or 0))
+        .with_for_update()
+    ).all()
+    return len(ids)
+
+
+def _guard_last_admin(session: so.Session, user: User, *, keeps_admin: bool, field: str) -> None:
+    """Refuse to remove, deactivate or demote the last active admin."""
+    was_admin = session.scalar(sa.select(User.id).where(User.id == user.id, User.role == Role.ADMIN, User.active))
+    if was_admin is not None and not keeps_admin and other_active_admins(session, user) == 0:
+        raise ValidationErrors({field: LAST_ADMIN})
+
+
+def update_user(
+    session: so.Session,
+    user: User,
+    *,
+    by: User | None,
+    source: str,
+    role: str | Role | None = None,
+    active: bool | None = None,
+    full_name: str | None = None,
+    actor: Actor | object | None = UNCHANGED,
+) -> dict:
+    """Change an account's role, active flag, name or actor; audited. Returns the changes {field: [old, new]}.
+
+    Deactivating ends the account's sessions and voids the links it was sent."""
+    before = snapshot(user)
+    c = Collector()
+    new_role = user.role if role is None else c.check("role", match_enum, Role, role, "Rôle")
+    new_actor = user.actor if actor is UNCHANGED else actor
+    if new_role is not None and new_role != Role.PARTNER and actor is UNCHANGED and role is not None:
+        new_actor = None  # a staff role has no actor: leaving the partner role detaches it
+    _check_role_and_actor(c, new_role, new_actor)
+    if full_name is not None:
+        name = c.check("full_name", n.clean_text, full_name, 200)
+    c.raise_if_any()
+    new_active = user.active if active is None else bool(active)
+    keeps_admin = new_role == Role.ADMIN and new_active
+    _guard_last_admin(session, user, keeps_admin=keeps_admin, field="role" if new_active else "active")
+    if user.active and not new_active:
+        user.session_token = new_session_token()
+    user.role, user.active, user.actor = new_role, new_active, new_actor
+    if full_name is not None:
+        user.full_name = name or ""
+    session.flush()
+    changes = diff(before, snapshot(user))
+    if changes:
+        record_event(session, action=AuditAction.ACCOUNT, source=source, user=by, obj=user, changes=changes)
+    return changes
+
+
+def delete_user(session: so.Session, user: User, *, by: User | None, source: str) -> None:
+    """Remove an account (never the last active admin); its audit trail keeps the e-mail it acted under."""
+    _guard_last_admin(session, user, keeps_admin=False, field="active")
+    record_event(session, action=AuditAction.DELETE, source=source, user=by, obj=user, changes=diff(snapshot(user), {}))
+    session.delete(user)
+    session.flush()
