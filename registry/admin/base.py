@@ -1,14 +1,31 @@
-"""The secured base of every back-office view: role checks, row scoping, CSRF, no caching."""
+"""The secured base of every back-office view: role checks, row scoping, CSRF, version check, audit.
+
+Rights are decided on the server at each request from the signed-in user's role (read from the database):
+``is_accessible`` guards every URL of a view, and every endpoint that writes (new, edit, delete, bulk
+actions, editable list, relation pickers) answers 403 to a role without the write ability, whatever the
+page shows. Rows reach a user only through ``scope_query`` (lists, counts, single records, pickers, actions).
+"""
 
 from __future__ import annotations
 
 from flask import abort, redirect, request, url_for
-from flask_admin import AdminIndexView, BaseView
+from flask_admin import AdminIndexView, BaseView, expose
+from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
-from flask_admin.form import SecureForm
+from flask_admin.contrib.sqla import tools as sqla_tools
 from flask_login import current_user
 
-from registry.auth.permissions import EXPORT, READ, WRITE, has_ability
+from registry.admin.editing import SOURCE, EditingMixin, RegistryForm
+from registry.admin.filters import ArchiveFilter
+from registry.admin.formatting import TYPE_FORMATTERS, RegistryModelConverter
+from registry.admin.history import history_events
+from registry.admin.labels import field_labels
+from registry.auth.permissions import EXPORT, READ, READ_PERSONAL, WRITE, has_ability
+from registry.extensions import db
+from registry.models import AuditAction
+from registry.services.archive import archive_record, is_archived, restore_record
+from registry.services.audit import diff, record_event, snapshot
+from registry.services.normalize import fold
 
 
 class AccessMixin:
@@ -37,24 +54,64 @@ class SecureBaseView(AccessMixin, BaseView):
     """A custom back-office page (not bound to a model)."""
 
 
-class SecureModelView(AccessMixin, ModelView):
+class SecureModelView(EditingMixin, AccessMixin, ModelView):
     """Base of every model view: rights derived from the role, on the server, at each request."""
 
-    form_base_class = SecureForm
+    form_base_class = RegistryForm
+    model_form_converter = RegistryModelConverter
     #: The ability needed to create, edit, delete (defaults to WRITE; reference data uses MANAGE_REFERENCE).
     write_ability: str = WRITE
     #: Whether the model allows each operation at all (then the role decides).
     allow_create = True
     allow_edit = True
     allow_delete = True
-    allow_export = True
+    #: List exports follow the workbook format (wired in one place, here, once the workbook module lands).
+    allow_export = False
+    #: Columns holding contacts' personal data: never listed, detailed or exported without READ_PERSONAL.
+    personal_columns: frozenset[str] = frozenset()
+    #: SQL clause of archived rows (None: the model is never archived); archived rows leave default lists.
+    archived_clause = None
+    #: Loader options of list, details and edit queries (selectinload/joinedload: a bounded number of queries).
+    query_options: tuple = ()
+
     page_size = 20
     can_set_page_size = True
     page_size_options = (20, 50, 100)
+    can_view_details = True
+    named_filter_urls = True
+    fast_mass_delete = False
+    column_display_pk = False
+    column_auto_select_related = False  # loading is declared in query_options
+    simple_list_pager = False
+    column_type_formatters = TYPE_FORMATTERS
+    column_type_formatters_detail = TYPE_FORMATTERS
+    column_type_formatters_export = TYPE_FORMATTERS
+    list_template = "admin/registry/list.html"
+    edit_template = "admin/registry/edit.html"
+    create_template = "admin/registry/create.html"
+    details_template = "admin/registry/details.html"
+
+    def __init__(self, model, session=None, **kwargs):
+        if self.column_labels is None:
+            self.column_labels = field_labels(model.__name__)
+        super().__init__(model, session or db, **kwargs)
+        for loader in self._form_ajax_refs.values():
+            loader.scope = self.scope_related
+
+    @property
+    def db_session(self):
+        """The request's SQLAlchemy session."""
+        return db.session
+
+    # -- rights ------------------------------------------------------------------------------------------
+    @property
+    def writable(self) -> bool:
+        """The signed-in user may change this view's records."""
+        return has_ability(current_user, self.write_ability)
 
     @property
     def can_create(self) -> bool:
-        return self.allow_create and has_ability(current_user, self.write_ability)
+        return self.allow_create and self.writable
 
     @can_create.setter
     def can_create(self, value) -> None:  # Flask-Admin assigns defaults at class level; roles decide
@@ -62,7 +119,7 @@ class SecureModelView(AccessMixin, ModelView):
 
     @property
     def can_edit(self) -> bool:
-        return self.allow_edit and has_ability(current_user, self.write_ability)
+        return self.allow_edit and self.writable
 
     @can_edit.setter
     def can_edit(self, value) -> None:
@@ -70,7 +127,7 @@ class SecureModelView(AccessMixin, ModelView):
 
     @property
     def can_delete(self) -> bool:
-        return self.allow_delete and has_ability(current_user, self.write_ability)
+        return self.allow_delete and self.writable
 
     @can_delete.setter
     def can_delete(self, value) -> None:
@@ -84,13 +141,101 @@ class SecureModelView(AccessMixin, ModelView):
     def can_export(self, value) -> None:
         pass
 
-    # Row scoping: every way of reaching rows goes through scope_query.
+    # Each writing endpoint refuses on the server, whatever the page offers.
+    @expose("/new/", methods=("GET", "POST"))
+    def create_view(self):
+        if not self.can_create:
+            abort(403)
+        return super().create_view()
+
+    @expose("/edit/", methods=("GET", "POST"))
+    def edit_view(self):
+        if not self.can_edit:
+            abort(403)
+        return super().edit_view()
+
+    @expose("/delete/", methods=("POST",))
+    def delete_view(self):
+        if not self.can_delete:
+            abort(403)
+        return super().delete_view()
+
+    @expose("/action/", methods=("POST",))
+    def action_view(self):
+        if not self.writable or not (self.allow_edit or self.allow_delete):
+            abort(403)
+        return super().action_view()
+
+    @expose("/ajax/update/", methods=("POST",))
+    def ajax_update(self):
+        if not self.can_edit:
+            abort(403)
+        return super().ajax_update()
+
+    @expose("/ajax/lookup/")
+    def ajax_lookup(self):
+        # Pickers only serve forms: a user who cannot create or edit here has nothing to look up.
+        if not (self.can_create or self.can_edit):
+            abort(403)
+        return super().ajax_lookup()
+
+    @expose("/export/<export_type>/")
+    def export(self, export_type):
+        if not self.can_export:
+            abort(403)
+        return super().export(export_type)
+
+    def is_action_allowed(self, name: str) -> bool:
+        if name == "delete":
+            return self.can_delete
+        if name in ("archive", "restore") and self.archived_clause is None:
+            return False
+        return self.can_edit and super().is_action_allowed(name)
+
+    # -- personal data -----------------------------------------------------------------------------------
+    def _without_personal(self, columns):
+        if not self.personal_columns or has_ability(current_user, READ_PERSONAL):
+            return columns
+        return [c for c in columns if c[0] not in self.personal_columns]
+
+    @property
+    def _list_columns(self):
+        return self._without_personal(self.__dict__.get("_raw_list_columns", []))
+
+    @_list_columns.setter
+    def _list_columns(self, value):
+        self.__dict__["_raw_list_columns"] = value
+
+    @property
+    def _details_columns(self):
+        return self._without_personal(self.__dict__.get("_raw_details_columns", []))
+
+    @_details_columns.setter
+    def _details_columns(self, value):
+        self.__dict__["_raw_details_columns"] = value
+
+    @property
+    def _export_columns(self):
+        return self._without_personal(self.__dict__.get("_raw_export_columns", []))
+
+    @_export_columns.setter
+    def _export_columns(self, value):
+        self.__dict__["_raw_export_columns"] = value
+
+    # -- row scoping -------------------------------------------------------------------------------------
     def scope_query(self, query):
         """Restrict a query to the rows the current user may see (all rows by default)."""
         return query
 
+    def scope_related(self, model, query):
+        """Rows of another model a picker of this view may offer: that model's own view rules."""
+        for view in self.admin._views if self.admin else ():
+            if isinstance(view, SecureModelView) and view.model is model:
+                return view.scope_query(query)
+        return query
+
     def get_query(self):
-        return self.scope_query(super().get_query())
+        return self.scope_query(super().get_query().options(*self.query_options))
 
     def get_count_query(self):
         return self.scope_query(super().get_count_query())
@@ -103,3 +248,113 @@ class SecureModelView(AccessMixin, ModelView):
         except (TypeError, ValueError):
             return None
         return self.get_query().filter(pk == ident).one_or_none()
+
+    # -- lists: archive filter, accent-insensitive search ------------------------------------------------
+    def get_filters(self):
+        filters = list(super().get_filters() or [])
+        if self.archived_clause is not None:
+            pk = self.model.__mapper__.primary_key[0]
+            filters.append(self.handle_filter(ArchiveFilter(pk, self.archived_clause)))
+        return filters or None
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        filters = list(filters or [])
+        chosen = any(isinstance(self._filters[idx], ArchiveFilter) for idx, _, _ in filters)
+        if self.archived_clause is not None and self._filters and not chosen:
+            index = next(i for i, f in enumerate(self._filters) if isinstance(f, ArchiveFilter))
+            filters.append((index, "archive", ArchiveFilter.CURRENT))
+        return super().get_list(page, sort_column, sort_desc, search, filters, execute=execute, page_size=page_size)
+
+    def _apply_search(self, query, count_query, joins, count_joins, search):
+        searchable = getattr(self.model, "search_text", None)
+        if searchable is None:
+            return super()._apply_search(query, count_query, joins, count_joins, search)
+        from registry.admin.lookups import escape_like
+
+        for word in fold(search).split():
+            clause = searchable.like(f"%{escape_like(word)}%", escape="\\")
+            query = query.filter(clause)
+            if count_query is not None:
+                count_query = count_query.filter(clause)
+        return query, count_query, joins, count_joins
+
+    def _show_missing_fields_warning(self, text: str) -> None:
+        # The technical hidden fields (CSRF, version) are rendered outside the form rules on purpose.
+        missing = {name.strip() for name in text.partition(":")[2].split(",")}
+        if missing - {"csrf_token", "row_version", "opened_state"}:
+            super()._show_missing_fields_warning(text)
+
+    def search_placeholder(self):
+        return "Rechercher…"
+
+    def handle_view_exception(self, exc):
+        # Never show a database message (it may hold SQL or other rows' values).
+        from flask import flash
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if isinstance(exc, SQLAlchemyError):
+            flash("L'opération n'a pas pu être enregistrée (contrainte de la base de données).", "error")
+            return True
+        return super().handle_view_exception(exc)
+
+    # -- history and bulk actions ------------------------------------------------------------------------
+    @expose("/history/")
+    def history_view(self):
+        """Every audit event of one record (contacts' personal data for officers only)."""
+        model = self.get_one(request.args.get("id", ""))
+        if model is None:
+            abort(404)
+        events = history_events(self.db_session, model)
+        return_url = self.get_url(".index_view")
+        return self.render("admin/registry/history.html", model=model, events=events, return_url=return_url)
+
+    def _bulk(self, ids, change, action_name: AuditAction, done: str) -> None:
+        from flask import flash
+
+        query = sqla_tools.get_query_for_ids(self.get_query(), self.model, ids)
+        count = 0
+        for record in query.all():
+            before = snapshot(record)
+            if change(record):
+                changes = diff(before, snapshot(record))
+                record_event(
+                    self.db_session, action=action_name, source=SOURCE, user=current_user, obj=record, changes=changes
+                )
+                count += 1
+        self.db_session.commit()
+        flash(done.format(count=count), "success")
+
+    @action("archive", "Archiver", "Archiver les fiches sélectionnées ? Elles quitteront le site public et les listes.")
+    def action_archive(self, ids):
+        self._bulk(ids, archive_record, AuditAction.ARCHIVE, "{count} fiche(s) archivée(s).")
+
+    @action("restore", "Désarchiver")
+    def action_restore(self, ids):
+        self._bulk(ids, restore_record, AuditAction.UPDATE, "{count} fiche(s) désarchivée(s).")
+
+    def pending_review(self, model) -> list:
+        """For templates: this record's partner changes waiting for review."""
+        from registry.admin.history import visible_events_clause
+        from registry.services.review import pending_for
+
+        return pending_for(self.db_session, model, visible_events_clause())
+
+    def review_url(self) -> str | None:
+        """For templates: the review queue, when the user may open it."""
+        for view in self.admin._views:
+            if getattr(view, "is_review_queue", False) and view.is_accessible():
+                return view.get_url(".index_view")
+        return None
+
+    def filtered_list_url(self, endpoint: str, filter_name: str, value) -> str | None:
+        """The list of another view filtered by one of its filters (None when that view is not there)."""
+        for view in self.admin._views:
+            if view.endpoint == endpoint and isinstance(view, SecureModelView) and view._filters:
+                for index, flt in enumerate(view._filters):
+                    if str(flt.name) == filter_name:
+                        return view.get_url(".index_view", **{f"flt0_{view.get_filter_arg(index, flt)}": value})
+        return None
+
+    def is_archived(self, model) -> bool:
+        """For templates: the record is archived."""
+        return self.archived_clause is not None and is_archived(model)

@@ -1,0 +1,118 @@
+"""The back-office home: the figures elected officials ask for, as tables, charts and spreadsheets."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Response, abort, current_app, url_for
+from flask_admin import expose
+from flask_login import current_user
+
+from registry.admin.base import SecureIndexView
+from registry.admin.charts import grouped_bars, horizontal_bars
+from registry.admin.xlsx import table_to_xlsx
+from registry.auth.permissions import WRITE, has_ability
+from registry.extensions import db
+from registry.services import dashboard as figures
+from registry.services.normalize import format_money
+from registry.services.review import count_pending
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+#: Each figure of the dashboard by its key (also its spreadsheet's name).
+FIGURES = {
+    "acteurs-axes-quartiers": figures.actors_by_axis_and_quartier,
+    "initiatives-axes-quartiers": figures.initiatives_by_axis_and_quartier,
+    "partenariats-annees-axes": figures.partnership_amounts_by_year_and_axis,
+    "prets-programmes-trimestres": figures.loans_by_programme_and_quarter,
+    "secteurs-strategiques": figures.strategic_sectors_share,
+    "partenariats-a-renouveler": lambda s: figures.partnerships_ending(s, current_app.config["RENEWAL_WINDOW_DAYS"]),
+    "agrements-esus": lambda s: figures.esus_expiring(s, current_app.config["RENEWAL_WINDOW_DAYS"]),
+}
+
+
+def _tables(session) -> dict[str, figures.Table]:
+    return {key: build(session) for key, build in FIGURES.items()}
+
+
+def _percent(value: float) -> str:
+    return f"{value * 100:.1f} %".replace(".", ",")
+
+
+def charts(tables: dict[str, figures.Table]) -> dict:
+    """One SVG chart per figure, drawn from the same tables as the HTML and the spreadsheets."""
+    actors = tables["acteurs-axes-quartiers"]
+    per_axis = [(row[0], row[-1], str(row[-1])) for row in actors.rows[:-1]]
+    amounts = tables["partenariats-annees-axes"]
+    recent = amounts.rows[-8:]
+    axis_names = amounts.headers[1:-2]
+    loans = tables["prets-programmes-trimestres"]
+    quarters = sorted({row[1] for row in loans.rows})[-8:]
+    programmes = sorted({row[0] for row in loans.rows})
+    by_key = {(row[0], row[1]): row[3] for row in loans.rows}
+    sectors = tables["secteurs-strategiques"]
+    return {
+        "actors": horizontal_bars("Acteurs par axe", per_axis),
+        "amounts": grouped_bars(
+            "Montants des partenariats par année et par axe",
+            [str(row[0]) for row in recent],
+            [(name, [row[1 + i] for row in recent]) for i, name in enumerate(axis_names)],
+            format_money,
+        ),
+        "loans": grouped_bars(
+            "Montant des prêts accordés par trimestre",
+            quarters,
+            [(p, [by_key.get((p, q), 0) for q in quarters]) for p in programmes],
+            format_money,
+        )
+        if loans.rows
+        else None,
+        "sectors": horizontal_bars(
+            "Part des montants de partenariats par secteur stratégique",
+            [(r[0], r[4], f"{_percent(r[4])} des montants, {_percent(r[2])} des acteurs") for r in sectors.rows],
+            maximum=1.0,
+        ),
+    }
+
+
+def record_url(link: str | None) -> str | None:
+    """'partnership:12' → the record's back-office page."""
+    if not link:
+        return None
+    endpoint, _, ident = link.partition(":")
+    return url_for(f"{endpoint}.details_view", id=ident)
+
+
+class DashboardView(SecureIndexView):
+    """Back-office home: actors and initiatives per axis and quartier, amounts, loans, sectors, renewals."""
+
+    @expose("/")
+    def index(self):
+        session = db.session
+        tables = _tables(session)
+        window = current_app.config["RENEWAL_WINDOW_DAYS"]
+        pending = count_pending(session) if has_ability(current_user, WRITE) else None
+        return self.render(
+            "admin/dashboard.html",
+            tables=tables,
+            charts=charts(tables),
+            window=window,
+            pending=pending,
+            record_url=record_url,
+            today=date.today(),
+        )
+
+    @expose("/tableau/<key>.xlsx")
+    def table_xlsx(self, key: str):
+        """One dashboard table as a spreadsheet."""
+        build = FIGURES.get(key)
+        if build is None:
+            abort(404)
+        table = build(db.session)
+        filename = f"{key}-{date.today():%Y-%m-%d}.xlsx"
+        return Response(
+            table_to_xlsx(table),
+            mimetype=XLSX,
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
