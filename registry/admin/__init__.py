@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask, request
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
@@ -28,6 +30,7 @@ def init_admin(app: Flask) -> Admin:
         index_view=DashboardView(name="Tableau de bord", url="/admin"),
         theme=Bootstrap4Theme(base_template="admin/registry_base.html", swatch="default", fluid=True),
         csp_nonce_generator=csp_nonce,
+        translations_path=str(Path(__file__).resolve().parent.parent / "translations"),
     )
     admin.add_view(ActorView(Actor, name="Acteurs", endpoint="actor"))
     admin.add_view(InitiativeView(Initiative, name="Initiatives", endpoint="initiative"))

@@ -5,14 +5,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import g, url_for
 from flask_admin.contrib.sqla.form import InlineModelConverter
-from flask_admin.form import rules
+from flask_admin.form import BaseForm, rules
 from flask_admin.model.form import InlineFormAdmin
 from markupsafe import Markup
 from sqlalchemy import orm as so
+from wtforms.validators import Optional
 
 from registry.admin import filters as f
 from registry.admin.base import SecureModelView
-from registry.admin.editing import RegistryForm
 from registry.admin.formatting import format_date
 from registry.admin.labels import field_labels
 from registry.extensions import db
@@ -38,7 +38,7 @@ from registry.services.review import actors_with_pending_changes, pending_clause
 class ContactInline(InlineFormAdmin):
     """A contact person in the actor form, checked by the same service as every other writer."""
 
-    form_base_class = RegistryForm
+    form_base_class = BaseForm  # the record's form carries the CSRF token
     form_columns = ("id", "full_name", "role", "email", "phone", "public")
     form_label = "Contact"
     column_labels = field_labels("Contact")
@@ -140,7 +140,7 @@ class ActorView(SecureModelView):
         rules.FieldSet(("contacts",), "Personnes à contacter (données personnelles)"),
     )  # fmt: skip
     form_args = {
-        "slug": {"description": "Laissez vide pour la calculer à partir du nom."},
+        "slug": {"description": "Laissez vide pour la calculer à partir du nom.", "validators": [Optional()]},
         "siret": {"description": "14 chiffres, espaces acceptés."},
         "legal_form": {"query_factory": lambda: db.session.scalars(sa.select(LegalForm).order_by(LegalForm.label))},
     }

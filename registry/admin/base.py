@@ -15,7 +15,7 @@ from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla import tools as sqla_tools
 from flask_login import current_user
 
-from registry.admin.editing import SOURCE, EditingMixin, RegistryForm
+from registry.admin.editing import SOURCE, TECHNICAL_FIELDS, EditingMixin, RegistryForm
 from registry.admin.filters import ArchiveFilter
 from registry.admin.formatting import TYPE_FORMATTERS, RegistryModelConverter
 from registry.admin.history import history_events
@@ -26,6 +26,9 @@ from registry.models import AuditAction
 from registry.services.archive import archive_record, is_archived, restore_record
 from registry.services.audit import diff, record_event, snapshot
 from registry.services.normalize import fold
+
+#: Hidden fields every form keeps, whatever its rules: the CSRF token and the version check.
+KEPT_FIELDS = frozenset({"csrf_token", *TECHNICAL_FIELDS})
 
 
 class AccessMixin:
@@ -278,11 +281,18 @@ class SecureModelView(EditingMixin, AccessMixin, ModelView):
                 count_query = count_query.filter(clause)
         return query, count_query, joins, count_joins
 
+    # Flask-Admin drops every field missing from form rules, CSRF token included (which would disable the
+    # CSRF check of forms using rules): the technical hidden fields are kept and rendered outside the rules.
     def _show_missing_fields_warning(self, text: str) -> None:
-        # The technical hidden fields (CSRF, version) are rendered outside the form rules on purpose.
         missing = {name.strip() for name in text.partition(":")[2].split(",")}
-        if missing - {"csrf_token", "row_version", "opened_state"}:
+        if missing - KEPT_FIELDS:
             super()._show_missing_fields_warning(text)
+
+    def _remove_fields_from_form_instance(self, field_names, form) -> None:
+        super()._remove_fields_from_form_instance([n for n in field_names if n not in KEPT_FIELDS], form)
+
+    def _remove_fields_from_form_class(self, field_names, form_class) -> None:
+        super()._remove_fields_from_form_class([n for n in field_names if n not in KEPT_FIELDS], form_class)
 
     def search_placeholder(self):
         return "Rechercher…"
@@ -352,7 +362,8 @@ class SecureModelView(EditingMixin, AccessMixin, ModelView):
             if view.endpoint == endpoint and isinstance(view, SecureModelView) and view._filters:
                 for index, flt in enumerate(view._filters):
                     if str(flt.name) == filter_name:
-                        return view.get_url(".index_view", **{f"flt0_{view.get_filter_arg(index, flt)}": value})
+                        arg = f"flt0_{view.get_filter_arg(index, flt)}"
+                        return url_for(f"{view.endpoint}.index_view", **{arg: value})
         return None
 
     def is_archived(self, model) -> bool:

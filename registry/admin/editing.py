@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import current_app, flash, g, request
 from flask_admin.form import SecureForm
 from flask_login import current_user
+from flask_wtf.csrf import _FlaskFormCSRF
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -34,7 +35,25 @@ TECHNICAL_FIELDS = ("row_version", "opened_state")
 
 
 class RegistryForm(SecureForm):
-    """Flask-Admin's CSRF-protected form; the technical hidden fields are never copied onto the record."""
+    """Flask-Admin's CSRF-protected form, with Flask-WTF's token (the one CSRFProtect checks on every POST and
+    that Flask-Admin's templates also print), so the two never disagree. The technical hidden fields are
+    never copied onto the record."""
+
+    class Meta:
+        csrf = True
+        csrf_class = _FlaskFormCSRF
+
+        @property
+        def csrf_secret(self):
+            return current_app.config.get("WTF_CSRF_SECRET_KEY", current_app.secret_key)
+
+        @property
+        def csrf_field_name(self):
+            return current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+
+        @property
+        def csrf_time_limit(self):
+            return current_app.config.get("WTF_CSRF_TIME_LIMIT", 3600)
 
     def populate_obj(self, obj) -> None:
         for name, form_field in self._fields.items():
@@ -167,9 +186,12 @@ class EditingMixin:
         return getattr(self.model, rel).property.mapper.class_.__name__
 
     def _children_after(self, model) -> dict:
-        deleted = set(self.db_session.deleted)
+        def gone(child) -> bool:
+            state = sa.inspect(child)
+            return state.deleted or state.was_deleted or child in self.db_session.deleted
+
         return {
-            rel: {c.id: snapshot(c) for c in getattr(model, rel) if c.id is not None and c not in deleted}
+            rel: {c.id: snapshot(c) for c in getattr(model, rel) if c.id is not None and not gone(c)}
             for rel in self.audited_children
         }
 
@@ -256,8 +278,10 @@ class EditingMixin:
         blockers = dependents_of(session, model)
         if blockers:
             what = ", ".join(f"{n} {label}" for label, n in blockers.items())
-            hint = " Archivez-la plutôt : elle quittera les listes et le site public." if self.archived_clause else ""
-            flash(f"« {model} » n'a pas été supprimée : {what} en dépendent.{hint}", "error")
+            hint = ""
+            if self.archived_clause is not None:
+                hint = " Archivez-la plutôt : elle quittera les listes par défaut et le site public."
+            flash(f"« {model} » n'a pas été supprimée car d'autres fiches en dépendent : {what}.{hint}", "error")
             return False
         try:
             before = self.audit_state(model)

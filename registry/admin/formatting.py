@@ -12,6 +12,7 @@ from flask_admin.model import typefmt
 from flask_admin.model.form import converts
 from markupsafe import Markup
 from wtforms import fields, widgets
+from wtforms.fields.choices import SelectChoice
 
 from registry.models.enums import LabelledEnum
 from registry.services.errors import ValidationError
@@ -140,7 +141,9 @@ class EnumSelectField(fields.SelectField):
     """A select of a LabelledEnum showing French labels and holding enum members."""
 
     def __init__(self, label=None, validators=None, enum_class=None, allow_blank=False, **kwargs):
-        choices = ([("", "—")] if allow_blank else []) + [(m.value, m.label) for m in enum_class]
+        choices = ([SelectChoice("", "—")] if allow_blank else []) + [
+            SelectChoice(m.value, m.label) for m in enum_class
+        ]
         super().__init__(label, validators, choices=choices, coerce=self._coerce_to(enum_class), **kwargs)
 
     @staticmethod
@@ -153,7 +156,7 @@ class EnumSelectField(fields.SelectField):
         return coerce
 
     def pre_validate(self, form):
-        if self.data is None and self.choices and self.choices[0][0] == "":
+        if self.data is None and self.choices and self.choices[0].value == "":
             return
         super().pre_validate(form)
 

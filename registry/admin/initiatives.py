@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask import url_for
-from flask_admin.form import rules
+from flask_admin.form import BaseForm, rules
 from flask_admin.model.form import InlineFormAdmin
 from markupsafe import Markup
 from sqlalchemy import orm as so
+from wtforms.validators import Optional
 
 from registry.admin import filters as f
 from registry.admin.base import SecureModelView
-from registry.admin.editing import RegistryForm
 from registry.admin.formatting import money
 from registry.admin.labels import field_labels
 from registry.admin.lookups import actor_lookup
@@ -31,7 +31,7 @@ from registry.services.initiatives import clean_initiative
 class PartnerInline(InlineFormAdmin):
     """An actor taking part in the initiative, with its role."""
 
-    form_base_class = RegistryForm
+    form_base_class = BaseForm  # the record's form carries the CSRF token
     form_columns = ("actor", "role")
     form_label = "Acteur partenaire"
     column_labels = field_labels("InitiativePartner")
@@ -103,6 +103,8 @@ class InitiativeView(SecureModelView):
                        "Budget et résultats"),
     )  # fmt: skip
     form_ajax_refs = {"lead_actor": actor_lookup("lead_actor")}
-    form_args = {"slug": {"description": "Laissez vide pour la calculer à partir du titre."}}
+    form_args = {
+        "slug": {"description": "Laissez vide pour la calculer à partir du titre.", "validators": [Optional()]}
+    }
     form_widget_args = {"description": {"rows": 4}}
     inline_models = (PartnerInline(InitiativePartner),)

@@ -7,6 +7,8 @@ from flask import url_for
 from markupsafe import Markup
 from sqlalchemy import orm as so
 from wtforms import SelectMultipleField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Optional
 
 from registry.admin import filters as f
 from registry.admin.base import SecureModelView
@@ -70,7 +72,8 @@ class ProgrammeView(SecureModelView):
     )  # fmt: skip
     form_overrides = {"purposes": SelectMultipleField}
     form_args = {
-        "purposes": {"choices": LoanPurpose.choices(), "coerce": str},
+        "slug": {"description": "Laissez vide pour la calculer à partir du nom.", "validators": [Optional()]},
+        "purposes": {"choices": [SelectChoice(v, label) for v, label in LoanPurpose.choices()], "coerce": str},
         "nominal_rate": {"description": "En pourcentage : 4,5 pour 4,5 %."},
         "borrower_rate": {"description": "Taux payé par l'emprunteur après la bonification de la Ville (%)."},
     }

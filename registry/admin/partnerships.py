@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import url_for
 from markupsafe import Markup
 from sqlalchemy import orm as so
+from wtforms.validators import Optional
 
 from registry.admin import filters as f
 from registry.admin.base import SecureModelView
@@ -100,7 +101,7 @@ class PartnershipView(SecureModelView):
         "loan_programme": programme_lookup("loan_programme"),
     }
     form_args = {
-        "ref": {"description": "Laissez vide pour en attribuer une (PART-année-numéro)."},
+        "ref": {"description": "Laissez vide pour en attribuer une (PART-année-numéro).", "validators": [Optional()]},
         "subsidy_share": {"description": "Part du coût financée, entre 0 et 1 (1 = 100 %)."},
     }
     form_widget_args = {"notes": {"rows": 3}}
