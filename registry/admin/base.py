@@ -165,7 +165,7 @@ class SecureModelView(EditingMixin, AccessMixin, ModelView):
 
     @expose("/action/", methods=("POST",))
     def action_view(self):
-        if not self.writable or not (self.allow_edit or self.allow_delete):
+        if not self.writable:
             abort(403)
         return super().action_view()
 
@@ -353,7 +353,7 @@ class SecureModelView(EditingMixin, AccessMixin, ModelView):
         """For templates: the review queue, when the user may open it."""
         for view in self.admin._views:
             if getattr(view, "is_review_queue", False) and view.is_accessible():
-                return view.get_url(".index_view")
+                return url_for(f"{view.endpoint}.index_view")
         return None
 
     def filtered_list_url(self, endpoint: str, filter_name: str, value) -> str | None:

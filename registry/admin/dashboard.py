@@ -87,6 +87,13 @@ def record_url(link: str | None) -> str | None:
 class DashboardView(SecureIndexView):
     """Back-office home: actors and initiatives per axis and quartier, amounts, loans, sectors, renewals."""
 
+    def review_url(self) -> str | None:
+        """The review queue, when the user may open it."""
+        for view in self.admin._views:
+            if getattr(view, "is_review_queue", False) and view.is_accessible():
+                return url_for(f"{view.endpoint}.index_view")
+        return None
+
     @expose("/")
     def index(self):
         session = db.session
@@ -100,6 +107,7 @@ class DashboardView(SecureIndexView):
             window=window,
             pending=pending,
             record_url=record_url,
+            review_url=self.review_url(),
             today=date.today(),
         )
 
