@@ -272,3 +272,26 @@ def test_search_is_accent_insensitive(app, client, auth, actor):
     for term in ("regie", "RÉGIE", "quartier fives"):
         body = client.get("/admin/actor/", query_string={"search": term}).get_data(as_text=True)
         assert "Régie de quartier de Fives" in body and "Jardin partagé" not in body, term
+
+
+def test_dates_are_typed_the_french_way(app, client, auth):
+    with database(app) as session:
+        initiative = make_initiative(session).id
+    auth.as_role("officer")
+    html = edit_page(client, "initiative", initiative)
+    response = save(client, "initiative", initiative, html, start_date="31/02/2025")
+    assert response.status_code == 200 and "Date inexistante" in response.get_data(as_text=True)
+    assert save(client, "initiative", initiative, html, start_date="07/03/2025").status_code == 302
+    assert fresh(app, Initiative, initiative).start_date.isoformat() == "2025-03-07"
+    assert 'value="07/03/2025"' in edit_page(client, "initiative", initiative)
+
+
+def test_partnerships_are_found_by_reference_or_object(app, client, auth):
+    with database(app) as session:
+        make_partnership(session, ref="PART-2024-007", object="Mise à disposition d'un local")
+        make_partnership(session, ref="PART-2025-001", object="Soutien au jardin partagé")
+    auth.as_role("analyst")
+    by_ref = client.get("/admin/partnership/", query_string={"search": "part-2024"}).get_data(as_text=True)
+    assert "PART-2024-007" in by_ref and "PART-2025-001" not in by_ref
+    by_word = client.get("/admin/partnership/", query_string={"search": "jardin"}).get_data(as_text=True)
+    assert "PART-2025-001" in by_word and "PART-2024-007" not in by_word

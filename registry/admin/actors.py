@@ -71,7 +71,7 @@ def _esus(view, context, model, name):
 
 
 def _partnerships_link(view, context, model, name):
-    url = view.filtered_list_url("partnership", "Acteur (n°)", model.id)
+    url = view.filtered_list_url("partnership", "Acteur (numéro)", model.id)
     return Markup('<a href="{}">Voir les partenariats de cet acteur</a>').format(url) if url else ""
 
 

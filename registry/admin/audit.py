@@ -85,7 +85,7 @@ class AuditEventView(ReadOnlyView):
         f.equals(AuditEvent.action, "Action", AuditAction.choices(), parse=AuditAction),
         f.equals(AuditEvent.source, "Origine", tuple(SOURCES.items()), parse=str),
         f.ClauseFilter(AuditEvent.user_label, "Par", lambda v: AuditEvent.user_label.ilike(f"%{v}%"), "contient"),
-        f.equals(AuditEvent.entity_id, "N° de fiche", None),
+        f.equals(AuditEvent.entity_id, "Numéro de fiche", None),
         *f.year_of(AuditEvent.created_at, "Année"),
     )
 

@@ -27,7 +27,9 @@ def _short(value: float) -> str:
     if abs(value) >= 1_000_000:
         return f"{value / 1_000_000:.1f} M".replace(".0 ", " ").replace(".", ",")
     if abs(value) >= 1_000:
-        return f"{value / 1_000:.0f} k"
+        thousands = value / 1_000
+        text = f"{thousands:.0f}" if thousands == int(thousands) else f"{thousands:.1f}".replace(".", ",")
+        return f"{text} k"
     return f"{value:.0f}"
 
 
@@ -41,7 +43,7 @@ def grouped_bars(
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     top = _nice_max(max((float(v) for _, values in series for v in values), default=0))
     parts = [
-        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT + 22 * ((len(series) + 3) // 4)}" role="img" '
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT + 22 * ((len(series) + 1) // 2)}" role="img" '
         f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
     ]
     for i in range(5):
@@ -68,9 +70,9 @@ def grouped_bars(
             f"{escape(category)}</text>"
         )
     for s, (name, _) in enumerate(series):
-        x, y = LEFT + (s % 4) * (plot_w / 4), HEIGHT - 8 + 22 * (s // 4)
+        x, y = LEFT + (s % 2) * (plot_w / 2), HEIGHT - 8 + 22 * (s // 2)
         parts.append(f'<rect x="{x:.1f}" y="{y - 10}" width="12" height="12" fill="{PALETTE[s % len(PALETTE)]}"/>')
-        parts.append(f'<text x="{x + 16:.1f}" y="{y}" class="legend">{escape(_truncate(name, 34))}</text>')
+        parts.append(f'<text x="{x + 16:.1f}" y="{y}" class="legend">{escape(_truncate(name, 48))}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every text above went through escape()
 

@@ -11,12 +11,12 @@ from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.model import typefmt
 from flask_admin.model.form import converts
 from markupsafe import Markup
-from wtforms import fields, widgets
+from wtforms import fields
 from wtforms.fields.choices import SelectChoice
 
 from registry.models.enums import LabelledEnum
 from registry.services.errors import ValidationError
-from registry.services.normalize import format_date, format_money, format_number, parse_decimal
+from registry.services.normalize import format_date, format_money, format_number, parse_date, parse_decimal
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -122,19 +122,26 @@ class FrenchFloatField(FrenchDecimalField):
             self.data = float(self.data)
 
 
-class FrenchDateField(fields.DateField):
-    """A date in the browser's native date picker (shown jj/mm/aaaa in French), ISO on the wire."""
-
-    widget = widgets.DateInput()
+class FrenchDateField(fields.StringField):
+    """A date typed jj/mm/aaaa (ISO accepted too), whatever the browser's language, read by the shared parser."""
 
     def __init__(self, label=None, validators=None, **kwargs):
-        super().__init__(label, validators, format="%Y-%m-%d", **kwargs)
+        kwargs.setdefault("render_kw", {"placeholder": "jj/mm/aaaa", "inputmode": "numeric", "autocomplete": "off"})
+        super().__init__(label, validators, **kwargs)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return format_date(self.data) if isinstance(self.data, date) else ""
 
     def process_formdata(self, valuelist):
+        if not valuelist:
+            return
         try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError("Date invalide : choisissez une date dans le calendrier (jj/mm/aaaa).") from None
+            self.data = parse_date(valuelist[0])
+        except ValidationError as exc:
+            self.data = None
+            raise ValueError(exc.message) from None
 
 
 class EnumSelectField(fields.SelectField):

@@ -57,7 +57,7 @@ class InitiativeView(SecureModelView):
     cleaner = clean_initiative
     archived_clause = Initiative.archived_at.is_not(None)
     query_options = (
-        so.joinedload(Initiative.lead_actor),
+        so.selectinload(Initiative.lead_actor),
         so.selectinload(Initiative.quartiers),
         so.selectinload(Initiative.axes),
     )
@@ -86,7 +86,7 @@ class InitiativeView(SecureModelView):
         *f.year_of(Initiative.start_date, "Année de début"),
         *f.amount_range(Initiative.budget, "Budget"),
         *f.amount_range(Initiative.city_funding, "Financement de la Ville"),
-        f.equals(Initiative.lead_actor_id, "Porteur (n°)", None),
+        f.equals(Initiative.lead_actor_id, "Porteur (numéro)", None),
     )  # fmt: skip
 
     form_columns = (

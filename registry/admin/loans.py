@@ -36,7 +36,7 @@ class ProgrammeView(SecureModelView):
 
     cleaner = clean_programme
     archived_clause = LoanProgramme.archived_at.is_not(None)
-    query_options = (so.joinedload(LoanProgramme.lender), so.selectinload(LoanProgramme.axes))
+    query_options = (so.selectinload(LoanProgramme.lender), so.selectinload(LoanProgramme.axes))
 
     column_list = ("name", "lender", "status", "purposes", "max_amount", "borrower_rate", "yearly_envelope",
                    "published")  # fmt: skip

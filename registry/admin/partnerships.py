@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 from flask import url_for
 from markupsafe import Markup
@@ -11,7 +13,7 @@ from wtforms.validators import Optional
 from registry.admin import filters as f
 from registry.admin.base import SecureModelView
 from registry.admin.formatting import money
-from registry.admin.lookups import actor_lookup, initiative_lookup, programme_lookup
+from registry.admin.lookups import actor_lookup, escape_like, initiative_lookup, programme_lookup
 from registry.models import (
     Actor,
     Axis,
@@ -23,6 +25,9 @@ from registry.models import (
     actor_axes,
 )
 from registry.services.partnerships import clean_partnership
+
+#: A searched word that looks like a reference: letters, then a dash or digits (PART-2025, bench-00123).
+REFERENCE_LIKE = re.compile(r"^[A-Za-z]+[-/][A-Za-z0-9/._-]*$|^[A-Za-z]*\d[A-Za-z0-9/._-]*-[A-Za-z0-9/._-]*$")
 
 #: The year a partnership counts for (as ``Partnership.year``): convention, start or decision date.
 PARTNERSHIP_DATE = sa.func.coalesce(Partnership.convention_date, Partnership.start_date, Partnership.decision_date)
@@ -63,7 +68,7 @@ class PartnershipView(SecureModelView):
     """Partnerships: newest conventions first, filters by kind, status, year, amount, axis and quartier."""
 
     cleaner = clean_partnership
-    query_options = (so.joinedload(Partnership.actor),)
+    query_options = (so.selectinload(Partnership.actor),)
 
     column_list = ("ref", "actor", "kind", "object", "convention_date", "end_date", "amount", "status")
     column_default_sort = [("convention_date", True), ("id", True)]
@@ -87,7 +92,7 @@ class PartnershipView(SecureModelView):
         f.ClauseFilter(Partnership.actor_id, "Quartier de l'acteur", _quartier_clause,
                        options=f.reference_choices(Quartier, "name"), parse=f.parse_id),
         f.ClauseFilter(Partnership.end_date, "À renouveler (fin prochaine)", _ending_clause, "", options=f.YES_NO),
-        f.equals(Partnership.actor_id, "Acteur (n°)", None),
+        f.equals(Partnership.actor_id, "Acteur (numéro)", None),
     )  # fmt: skip
 
     form_columns = (
@@ -105,3 +110,14 @@ class PartnershipView(SecureModelView):
         "subsidy_share": {"description": "Part du coût financée, entre 0 et 1 (1 = 100 %)."},
     }
     form_widget_args = {"notes": {"rows": 3}}
+
+    def search_placeholder(self):
+        return "Référence (PART-2025-…) ou mots de l'objet"
+
+    def search_clause(self, word: str):
+        # A reference (PART-2025-001) is found by its beginning, through the unique index on ref; other words
+        # are looked for in the object.
+        if REFERENCE_LIKE.match(word):
+            prefix = word.upper()
+            return sa.and_(Partnership.ref >= prefix, Partnership.ref < prefix + "\uffff")
+        return Partnership.object.ilike(f"%{escape_like(word)}%", escape="\\")

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy import orm as so
+from sqlalchemy.ext.compiler import compiles
 
 from registry.models import (
     Actor,
@@ -33,8 +34,28 @@ from registry.models.actors import ESUS_VALIDITY
 
 #: Partnerships that count in amounts: everything but drafts and cancelled ones.
 COUNTED_STATUSES = (PartnershipStatus.SIGNED, PartnershipStatus.ACTIVE, PartnershipStatus.ENDED)
-PARTNERSHIP_YEAR = sa.extract(
-    "year", sa.func.coalesce(Partnership.convention_date, Partnership.start_date, Partnership.decision_date)
+
+
+class year_of(sa.sql.functions.FunctionElement):
+    """The year of a date column, computed cheaply on each engine."""
+
+    type = sa.Integer()
+    inherit_cache = True
+
+
+@compiles(year_of)
+def _year_default(element, compiler, **kw):
+    return f"EXTRACT(YEAR FROM {compiler.process(element.clauses, **kw)})"
+
+
+@compiles(year_of, "sqlite")
+def _year_sqlite(element, compiler, **kw):
+    # SQLite stores dates as 'YYYY-MM-DD' text: the first four characters, no date parsing per row.
+    return f"CAST(substr({compiler.process(element.clauses, **kw)}, 1, 4) AS INTEGER)"
+
+
+PARTNERSHIP_YEAR = year_of(
+    sa.func.coalesce(Partnership.convention_date, Partnership.start_date, Partnership.decision_date)
 )
 
 
@@ -178,7 +199,7 @@ def partnership_amounts_by_year_and_axis(session: so.Session) -> Table:
 
 def loans_by_programme_and_quarter(session: so.Session) -> Table:
     """Loans granted and amounts per programme and calendar quarter (from the programmes' reports)."""
-    year = sa.extract("year", LoanReport.period_start)
+    year = year_of(LoanReport.period_start)
     month = sa.extract("month", LoanReport.period_start)
     quarter = sa.case((month <= 3, 1), (month <= 6, 2), (month <= 9, 3), else_=4)
     rows = session.execute(
