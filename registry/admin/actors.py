@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import g, url_for
+from flask import g
 from flask_admin.contrib.sqla.form import InlineModelConverter
 from flask_admin.form import BaseForm, rules
 from flask_admin.model.form import InlineFormAdmin
@@ -13,7 +13,7 @@ from wtforms.validators import Optional
 
 from registry.admin import filters as f
 from registry.admin.base import SecureModelView
-from registry.admin.formatting import format_date
+from registry.admin.formatting import format_date, record_link
 from registry.admin.labels import field_labels
 from registry.extensions import db
 from registry.models import (
@@ -54,14 +54,10 @@ class ContactInline(InlineFormAdmin):
             g.setdefault("_inline_errors", {})["contacts"] = "un contact comporte des erreurs (voir plus bas)."
 
 
-def _name(view, context, model, name):
-    target = "edit_view" if view.can_edit else "details_view"
-    html = Markup('<a href="{}">{}</a>').format(url_for(f".{target}", id=model.id), model.name)
+def _review_badge(view, model):
     if model.id in g.get("_partner_changed", ()):
-        html += Markup(' <span class="badge badge-warning" title="Modifié par le partenaire, à relire">à relire</span>')
-    if model.status == ActorStatus.ARCHIVED:
-        html += Markup(' <span class="badge badge-secondary">archivé</span>')
-    return html
+        return Markup(' <span class="badge badge-warning" title="Modifié par le partenaire, à relire">à relire</span>')
+    return Markup("")
 
 
 def _esus(view, context, model, name):
@@ -102,7 +98,7 @@ class ActorView(SecureModelView):
     column_default_sort = ("name", False)
     column_sortable_list = ("name", ("quartier", "quartier.name"), "status", "published", "esus_date", "updated_at")
     column_searchable_list = ("search_text",)
-    column_formatters = {"name": _name, "esus_date": _esus}
+    column_formatters = {"name": record_link("name", "archivé", _review_badge), "esus_date": _esus}
     column_formatters_detail = {"esus_date": _esus, "partnerships": _partnerships_link}
     column_details_list = (
         "name", "slug", "legal_form", "siret", "rna", "ape_code", "esus_date", "siae_type", "status", "published",

@@ -165,22 +165,24 @@ class EditingMixin:
                         changes=diff({}, snapshot(child)),
                     )
                     changed = True
-            removed = set(old) - set(new)
-            for child_id in removed:
-                label = old[child_id].get("full_name") or old[child_id].get("name") or f"n° {child_id}"
-                record_event(
-                    session,
-                    action=AuditAction.DELETE,
-                    source=SOURCE,
-                    user=current_user,
-                    entity_type=self._child_type(rel),
-                    entity_id=child_id,
-                    entity_label=str(label),
-                    actor_id=getattr(model, "id", None),
-                    changes=diff(old[child_id], {}),
-                )
+            for child_id in set(old) - set(new):
+                self._record_child_deleted(model, rel, child_id, old[child_id])
                 changed = True
         return changed
+
+    def _record_child_deleted(self, model, rel: str, child_id: int, state: dict) -> None:
+        """Audit the removal of an inline child (it no longer exists to take its fields from)."""
+        record_event(
+            self.db_session,
+            action=AuditAction.DELETE,
+            source=SOURCE,
+            user=current_user,
+            entity_type=self._child_type(rel),
+            entity_id=child_id,
+            entity_label=str(state.get("full_name") or state.get("name") or f"n° {child_id}"),
+            actor_id=model.id,
+            changes=diff(state, {}),
+        )
 
     def _child_type(self, rel: str) -> str:
         return getattr(self.model, rel).property.mapper.class_.__name__
@@ -295,17 +297,7 @@ class EditingMixin:
             )
             for rel in self.audited_children:
                 for child_id, state in before[1][rel].items():
-                    record_event(
-                        session,
-                        action=AuditAction.DELETE,
-                        source=SOURCE,
-                        user=current_user,
-                        entity_type=self._child_type(rel),
-                        entity_id=child_id,
-                        entity_label=str(state.get("full_name") or child_id),
-                        actor_id=model.id,
-                        changes=diff(state, {}),
-                    )
+                    self._record_child_deleted(model, rel, child_id, state)
             session.delete(model)
             session.commit()
         except IntegrityError:

@@ -65,6 +65,23 @@ def percent(view, context, model, name):
     return "" if value is None else f"{format_number(value)} %"
 
 
+def record_link(label_attr: str, archived: str | None = None, extra=None):
+    """Column formatter: the record's label linking to its form (its details for read-only users), with an
+    "archived" badge when ``archived`` (an attribute or a predicate) says so, and ``extra(view, model)`` badges."""
+    from flask import url_for
+
+    def formatter(view, context, model, name):
+        target = "edit_view" if view.can_edit else "details_view"
+        html = Markup('<a href="{}">{}</a>').format(url_for(f".{target}", id=model.id), getattr(model, label_attr))
+        if extra is not None:
+            html += extra(view, model)
+        if archived is not None and view.is_archived(model):
+            html += Markup(' <span class="badge badge-secondary">{}</span>').format(archived)
+        return html
+
+    return formatter
+
+
 def link_to(endpoint_attr: str, label_attr: str | None = None):
     """Column formatter linking a many-to-one relation to its record's details page."""
     from flask import url_for

@@ -11,7 +11,7 @@ from wtforms.validators import Optional
 
 from registry.admin import filters as f
 from registry.admin.base import SecureModelView
-from registry.admin.formatting import money
+from registry.admin.formatting import money, record_link
 from registry.admin.labels import field_labels
 from registry.admin.lookups import actor_lookup
 from registry.models import (
@@ -38,14 +38,6 @@ class PartnerInline(InlineFormAdmin):
     form_ajax_refs = {"actor": actor_lookup("actor")}
 
 
-def _title(view, context, model, name):
-    target = "edit_view" if view.can_edit else "details_view"
-    html = Markup('<a href="{}">{}</a>').format(url_for(f".{target}", id=model.id), model.title)
-    if model.archived_at is not None:
-        html += Markup(' <span class="badge badge-secondary">archivée</span>')
-    return html
-
-
 def _lead(view, context, model, name):
     actor = model.lead_actor
     return Markup('<a href="{}">{}</a>').format(url_for("actor.details_view", id=actor.id), actor.name)
@@ -66,7 +58,12 @@ class InitiativeView(SecureModelView):
     column_default_sort = ("title", False)
     column_sortable_list = ("title", "status", "start_date", "city_funding", "published")
     column_searchable_list = ("search_text",)
-    column_formatters = {"title": _title, "lead_actor": _lead, "city_funding": money, "budget": money}
+    column_formatters = {
+        "title": record_link("title", "archivée"),
+        "lead_actor": _lead,
+        "city_funding": money,
+        "budget": money,
+    }
     column_formatters_detail = {"lead_actor": _lead, "city_funding": money, "budget": money}
     column_details_list = (
         "title", "slug", "summary", "description", "status", "start_date", "end_date", "lead_actor", "partners",

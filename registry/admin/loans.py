@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import url_for
-from markupsafe import Markup
 from sqlalchemy import orm as so
 from wtforms import SelectMultipleField
 from wtforms.fields.choices import SelectChoice
@@ -12,7 +10,7 @@ from wtforms.validators import Optional
 
 from registry.admin import filters as f
 from registry.admin.base import SecureModelView
-from registry.admin.formatting import money, percent
+from registry.admin.formatting import money, percent, record_link
 from registry.admin.lookups import actor_lookup
 from registry.extensions import db
 from registry.models import Axis, LoanProgramme, LoanPurpose, LoanReport, ProgrammeStatus, Quartier, programme_axes
@@ -21,14 +19,6 @@ from registry.services.loans import clean_programme, clean_report
 
 def _purposes(view, context, model, name):
     return ", ".join(p.label for p in model.purpose_members)
-
-
-def _programme_name(view, context, model, name):
-    target = "edit_view" if view.can_edit else "details_view"
-    html = Markup('<a href="{}">{}</a>').format(url_for(f".{target}", id=model.id), model.name)
-    if model.archived_at is not None:
-        html += Markup(' <span class="badge badge-secondary">archivé</span>')
-    return html
 
 
 class ProgrammeView(SecureModelView):
@@ -44,7 +34,7 @@ class ProgrammeView(SecureModelView):
     column_sortable_list = ("name", "status", "max_amount", "yearly_envelope", "published")
     column_searchable_list = ("name", "target_public")
     column_formatters = {
-        "name": _programme_name,
+        "name": record_link("name", "archivé"),
         "purposes": _purposes,
         "min_amount": money,
         "max_amount": money,

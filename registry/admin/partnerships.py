@@ -12,7 +12,7 @@ from wtforms.validators import Optional
 
 from registry.admin import filters as f
 from registry.admin.base import SecureModelView
-from registry.admin.formatting import money
+from registry.admin.formatting import money, record_link
 from registry.admin.lookups import actor_lookup, escape_like, initiative_lookup, programme_lookup
 from registry.models import (
     Actor,
@@ -31,11 +31,6 @@ REFERENCE_LIKE = re.compile(r"^[A-Za-z]+[-/][A-Za-z0-9/._-]*$|^[A-Za-z]*\d[A-Za-
 
 #: The year a partnership counts for (as ``Partnership.year``): convention, start or decision date.
 PARTNERSHIP_DATE = sa.func.coalesce(Partnership.convention_date, Partnership.start_date, Partnership.decision_date)
-
-
-def _ref(view, context, model, name):
-    target = "edit_view" if view.can_edit else "details_view"
-    return Markup('<a href="{}">{}</a>').format(url_for(f".{target}", id=model.id), model.ref)
 
 
 def _actor(view, context, model, name):
@@ -74,7 +69,7 @@ class PartnershipView(SecureModelView):
     column_default_sort = [("convention_date", True), ("id", True)]
     column_sortable_list = ("ref", "kind", "convention_date", "end_date", "amount", "status")
     column_searchable_list = ("ref", "object", "decision_reference")
-    column_formatters = {"ref": _ref, "actor": _actor, "amount": money}
+    column_formatters = {"ref": record_link("ref"), "actor": _actor, "amount": money}
     column_formatters_detail = {"actor": _actor, "amount": money}
     column_details_list = (
         "ref", "actor", "kind", "object", "initiative", "loan_programme", "decision_reference", "decision_date",
