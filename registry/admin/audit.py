@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import flash, url_for
 from flask_admin.actions import action
-from flask_admin.contrib.sqla import tools as sqla_tools
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -112,8 +111,7 @@ class ReviewQueueView(AuditEventView):
 
     @action("reviewed", "Marquer comme relu")
     def action_reviewed(self, ids):
-        query = sqla_tools.get_query_for_ids(self.get_query(), self.model, ids)
-        count = mark_reviewed(self.db_session, query.all(), current_user)
+        count = mark_reviewed(self.db_session, self.records_for_ids(ids), current_user)
         self.db_session.commit()
         flash(f"{count} modification(s) marquée(s) comme relue(s).", "success")
 

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from flask import abort, g, redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.actions import action
+from flask_admin.babel import lazy_gettext, ngettext
 from flask_admin.contrib.sqla import ModelView
-from flask_admin.contrib.sqla import tools as sqla_tools
 from flask_login import current_user
 
 from registry.admin.editing import SOURCE, TECHNICAL_FIELDS, EditingMixin, RegistryForm
@@ -337,12 +337,34 @@ class SecureModelView(EditingMixin, AccessMixin, ModelView):
         return_url = self.get_url(".index_view")
         return self.render("admin/registry/history.html", model=model, events=events, return_url=return_url)
 
+    def records_for_ids(self, ids) -> list:
+        """The rows of a bulk action, through the scoped query (ids of rows out of scope, or malformed, match
+        nothing). Ids are converted to the key's type: PostgreSQL does not compare an integer with text."""
+        pk = self.model.__mapper__.primary_key[0]
+        wanted = []
+        for ident in ids:
+            try:
+                wanted.append(pk.type.python_type(ident))
+            except (TypeError, ValueError):
+                continue
+        return self.get_query().filter(pk.in_(wanted)).all() if wanted else []
+
+    @action("delete", lazy_gettext("Delete"), lazy_gettext("Are you sure you want to delete selected records?"))
+    def action_delete(self, ids):
+        from flask import flash
+
+        count = sum(1 for record in self.records_for_ids(ids) if self.delete_model(record))
+        message = ngettext(
+            "Record was successfully deleted.", "%(count)s records were successfully deleted.", count, count=count
+        )
+        if count:
+            flash(message, "success")
+
     def _bulk(self, ids, change, action_name: AuditAction, done: str) -> None:
         from flask import flash
 
-        query = sqla_tools.get_query_for_ids(self.get_query(), self.model, ids)
         count = 0
-        for record in query.all():
+        for record in self.records_for_ids(ids):
             before = snapshot(record)
             if change(record):
                 changes = diff(before, snapshot(record))
