@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-from flask import Flask
-from flask_admin import Admin, expose
+from pathlib import Path
+
+from flask import Flask, request
+from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
-from registry.admin.base import SecureIndexView
+from registry.admin.actors import ActorView
+from registry.admin.audit import AuditEventView, ImportBatchView, ReviewQueueView
+from registry.admin.dashboard import DashboardView
+from registry.admin.formatting import format_datetime
+from registry.admin.history import entity_name, event_changes, source_name
+from registry.admin.initiatives import InitiativeView
+from registry.admin.labels import field_label
+from registry.admin.loans import LoanReportView, ProgrammeView
+from registry.admin.partnerships import PartnershipView
+from registry.admin.reference import REFERENCE_VIEWS
+from registry.models import Actor, AuditEvent, ImportBatch, Initiative, LoanProgramme, LoanReport, Partnership
 from registry.templating import csp_nonce
-
-
-class DashboardView(SecureIndexView):
-    """Back-office home: the figures elected officials ask for."""
-
-    @expose("/")
-    def index(self):
-        from registry.extensions import db
-        from registry.services.stats import public_counts_by_axis
-
-        return self.render("admin/dashboard.html", axes=public_counts_by_axis(db.session))
 
 
 def init_admin(app: Flask) -> Admin:
@@ -29,9 +30,48 @@ def init_admin(app: Flask) -> Admin:
         index_view=DashboardView(name="Tableau de bord", url="/admin"),
         theme=Bootstrap4Theme(base_template="admin/registry_base.html", swatch="default", fluid=True),
         csp_nonce_generator=csp_nonce,
+        translations_path=str(Path(__file__).resolve().parent.parent / "translations"),
     )
+    admin.add_view(ActorView(Actor, name="Acteurs", endpoint="actor"))
+    admin.add_view(InitiativeView(Initiative, name="Initiatives", endpoint="initiative"))
+    admin.add_view(PartnershipView(Partnership, name="Partenariats", endpoint="partnership"))
+    loans = "Prêts bonifiés"
+    admin.add_view(ProgrammeView(LoanProgramme, name="Programmes", endpoint="loanprogramme", category=loans))
+    admin.add_view(LoanReportView(LoanReport, name="Bilans", endpoint="loanreport", category=loans))
+    admin.add_view(ReviewQueueView(AuditEvent, name="À relire", endpoint="review", url="/admin/a-relire"))
+    follow_up = "Suivi"
+    admin.add_view(AuditEventView(AuditEvent, name="Journal des modifications", endpoint="auditevent",
+                                  category=follow_up))  # fmt: skip
+    admin.add_view(ImportBatchView(ImportBatch, name="Imports", endpoint="importbatch", category=follow_up))
+    for view_class, model, name in REFERENCE_VIEWS:
+        admin.add_view(view_class(model, name=name, endpoint=model.__name__.lower(), category="Référentiels"))
     app.extensions["registry_admin"] = admin
+    _register_helpers(app, admin)
     from registry.admin.accounts import add_account_views
 
     add_account_views(admin)
     return admin
+
+
+def _register_helpers(app: Flask, admin: Admin) -> None:
+    """Template filters of the back office, and no caching of its pages."""
+    app.jinja_env.filters.update(
+        datetime_fr=format_datetime,
+        entity_fr=entity_name,
+        source_fr=source_name,
+        audit_changes=event_changes,
+        field_fr=lambda field, entity_type: field_label(entity_type, field),
+    )
+
+    @app.after_request
+    def no_store_in_admin(response):
+        # Back-office pages and files hold non-public data: never kept by browsers or proxies.
+        endpoint = request.endpoint or ""
+        if request.blueprint and not endpoint.endswith(".static") and _is_admin_blueprint(admin, request.blueprint):
+            response.headers["Cache-Control"] = "no-store"
+            response.headers["Pragma"] = "no-cache"
+        return response
+
+
+def _is_admin_blueprint(admin: Admin, blueprint: str) -> bool:
+    return any(view.endpoint == blueprint for view in admin._views) or blueprint == admin.endpoint

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import flash
 from flask_admin.actions import action
 from flask_login import current_user
+from sqlalchemy import orm as so
 
 from registry.admin.base import SecureModelView
 from registry.admin.forms import AdminForm
@@ -64,6 +65,8 @@ class UserView(AdminOnlyView):
     """Accounts: list, create (the person receives an invitation), change role, deactivate, resend invitation."""
 
     column_list = ("email", "full_name", "role", "actor", "active", "password_changed_at", "last_login_at")
+    # Exports stream after the request's session is gone: load the actor with the users.
+    query_options = (so.joinedload(User.actor),)
     #: Explicit lists: ``column_exclude_list`` does not apply to details and export (SECURITY.md item 7).
     column_details_list = (
         "email",

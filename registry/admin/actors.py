@@ -1,0 +1,151 @@
+"""Back office: ESS actors, with their contact persons edited inline."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import g
+from flask_admin.contrib.sqla.form import InlineModelConverter
+from flask_admin.form import BaseForm, rules
+from flask_admin.model.form import InlineFormAdmin
+from markupsafe import Markup
+from sqlalchemy import orm as so
+from wtforms.validators import Optional
+
+from registry.admin import filters as f
+from registry.admin.base import SecureModelView
+from registry.admin.formatting import format_date, record_link
+from registry.admin.labels import field_labels
+from registry.extensions import db
+from registry.models import (
+    Actor,
+    ActorStatus,
+    AuditEvent,
+    Axis,
+    Contact,
+    LegalFamily,
+    LegalForm,
+    Quartier,
+    Sector,
+    actor_axes,
+    actor_sectors,
+)
+from registry.models.actors import ESUS_VALIDITY
+from registry.services.actors import clean_actor, clean_contact
+from registry.services.errors import ValidationErrors
+from registry.services.review import actors_with_pending_changes, pending_clause
+
+
+class ContactInline(InlineFormAdmin):
+    """A contact person in the actor form, checked by the same service as every other writer."""
+
+    form_base_class = BaseForm  # the record's form carries the CSRF token
+    form_columns = ("id", "full_name", "role", "email", "phone", "public")
+    form_label = "Contact"
+    column_labels = field_labels("Contact")
+
+    def on_model_change(self, form, model, is_created):
+        try:
+            clean_contact(db.session, model)
+        except ValidationErrors as exc:
+            for name, message in exc.errors.items():
+                target = form.form._fields.get(name)
+                if target is not None:
+                    target.errors = [*list(target.errors or []), message]
+            g.setdefault("_inline_errors", {})["contacts"] = "un contact comporte des erreurs (voir plus bas)."
+
+
+def _review_badge(view, model):
+    if model.id in g.get("_partner_changed", ()):
+        return Markup(' <span class="badge badge-warning" title="Modifié par le partenaire, à relire">à relire</span>')
+    return Markup("")
+
+
+def _esus(view, context, model, name):
+    if not model.esus_date:
+        return ""
+    return f"{format_date(model.esus_date)} (jusqu'au {format_date(model.esus_expiry)})"
+
+
+def _partnerships_link(view, context, model, name):
+    url = view.filtered_list_url("partnership", "Acteur (numéro)", model.id)
+    return Markup('<a href="{}">Voir les partenariats de cet acteur</a>').format(url) if url else ""
+
+
+def _family_clause(value):
+    return Actor.legal_form_id.in_(sa.select(LegalForm.id).where(LegalForm.family == LegalFamily(value)))
+
+
+def _esus_expiring_clause():
+    from datetime import date, timedelta
+
+    from flask import current_app
+
+    window = timedelta(days=current_app.config["RENEWAL_WINDOW_DAYS"])
+    limit = date.today() + window - ESUS_VALIDITY
+    return sa.and_(Actor.esus_date.is_not(None), Actor.esus_date <= limit)
+
+
+class ActorView(SecureModelView):
+    """Actors: the columns an officer scans, folded search, the filters of the plan."""
+
+    cleaner = clean_actor
+    audited_children = {"contacts": clean_contact}
+    archived_clause = Actor.status == ActorStatus.ARCHIVED
+    personal_columns = frozenset({"contacts"})
+    query_options = (so.selectinload(Actor.axes), so.joinedload(Actor.quartier))
+
+    column_list = ("name", "legal_form", "quartier", "axes", "status", "published", "esus_date", "updated_at")
+    column_default_sort = ("name", False)
+    column_sortable_list = ("name", ("quartier", "quartier.name"), "status", "published", "esus_date", "updated_at")
+    column_searchable_list = ("search_text",)
+    column_formatters = {"name": record_link("name", "archivé", _review_badge), "esus_date": _esus}
+    column_formatters_detail = {"esus_date": _esus, "partnerships": _partnerships_link}
+    column_details_list = (
+        "name", "slug", "legal_form", "siret", "rna", "ape_code", "esus_date", "siae_type", "status", "published",
+        "description", "website", "email", "phone", "address", "postcode", "commune", "quartier", "latitude",
+        "longitude", "employees", "volunteers", "founding_year", "axes", "sectors", "contacts", "partnerships",
+        "created_at", "updated_at",
+    )  # fmt: skip
+    column_filters = (
+        f.many_to_many(Actor.id, "Axe", actor_axes, "actor_id", "axis_id",
+                       f.reference_choices(Axis, "label", "position")),
+        f.equals(Actor.quartier_id, "Quartier", f.reference_choices(Quartier, "name")),
+        f.many_to_many(Actor.id, "Secteur", actor_sectors, "actor_id", "sector_id", f.reference_choices(Sector)),
+        f.ClauseFilter(Actor.legal_form_id, "Famille juridique", _family_clause, options=LegalFamily.choices()),
+        f.equals(Actor.status, "Statut", ActorStatus.choices(), parse=ActorStatus),
+        f.yes_no(Actor.published, "Publié"),
+        f.yes_no(Actor.esus_date, "Agrément ESUS", Actor.esus_date.is_not(None)),
+        f.yes_no(Actor.esus_date, "ESUS à renouveler", _esus_expiring_clause),
+        f.yes_no(Actor.id, "Modifié par le partenaire (à relire)",
+                 Actor.id.in_(sa.select(AuditEvent.actor_id).where(pending_clause()))),
+    )  # fmt: skip
+    column_descriptions = {"esus_date": "Date d'obtention de l'agrément ; il vaut cinq ans."}
+
+    form_columns = (
+        "name", "slug", "legal_form", "status", "published", "siret", "rna", "ape_code", "esus_date", "siae_type",
+        "description", "website", "email", "phone", "address", "postcode", "commune", "quartier", "latitude",
+        "longitude", "employees", "volunteers", "founding_year", "axes", "sectors", "contacts",
+    )  # fmt: skip
+    form_rules = (
+        rules.FieldSet(("name", "slug", "legal_form", "status", "published", "description"), "Identité"),
+        rules.FieldSet(("siret", "rna", "ape_code", "esus_date", "siae_type"), "Identifiants et agréments"),
+        rules.FieldSet(("axes", "sectors", "quartier"), "Place dans le plan ESS"),
+        rules.FieldSet(("website", "email", "phone", "address", "postcode", "commune", "latitude", "longitude"),
+                       "Coordonnées de la structure"),
+        rules.FieldSet(("employees", "volunteers", "founding_year"), "Chiffres clés"),
+        rules.FieldSet(("contacts",), "Personnes à contacter (données personnelles)"),
+    )  # fmt: skip
+    form_args = {
+        "slug": {"description": "Laissez vide pour la calculer à partir du nom.", "validators": [Optional()]},
+        "siret": {"description": "14 chiffres, espaces acceptés."},
+        "legal_form": {"query_factory": lambda: db.session.scalars(sa.select(LegalForm).order_by(LegalForm.label))},
+    }
+    form_widget_args = {"description": {"rows": 4}}
+    inline_models = (ContactInline(Contact),)
+    inline_model_form_converter = InlineModelConverter
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        count, data = super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
+        if execute:
+            g._partner_changed = actors_with_pending_changes(self.db_session, [a.id for a in data])
+        return count, data

@@ -1,0 +1,127 @@
+"""Back office: the audit trail and import batches (read-only), and the review queue of partner changes."""
+
+from __future__ import annotations
+
+from flask import flash, url_for
+from flask_admin.actions import action
+from flask_login import current_user
+from markupsafe import Markup
+
+from registry.admin import filters as f
+from registry.admin.base import SecureModelView
+from registry.admin.formatting import format_datetime
+from registry.admin.history import entity_name, event_changes, source_name, visible_events_clause
+from registry.admin.labels import ENTITY_NAMES, SOURCES
+from registry.auth.permissions import WRITE
+from registry.models import AuditAction, AuditEvent, ImportBatch, ImportStatus
+from registry.services.review import mark_reviewed, pending_clause
+
+#: Record types that have a back-office page, by audited entity type.
+ENTITY_ENDPOINTS = {
+    "Actor": "actor",
+    "Initiative": "initiative",
+    "LoanProgramme": "loanprogramme",
+    "LoanReport": "loanreport",
+    "Partnership": "partnership",
+}
+
+
+def _entity(view, context, model, name):
+    label = f"{entity_name(model.entity_type)} « {model.entity_label} »"
+    endpoint = ENTITY_ENDPOINTS.get(model.entity_type)
+    target_id = model.entity_id
+    if model.entity_type == "Contact" and model.actor_id:
+        endpoint, target_id = "actor", model.actor_id
+    if endpoint and target_id and model.action != AuditAction.DELETE:
+        return Markup('<a href="{}">{}</a>').format(url_for(f"{endpoint}.details_view", id=target_id), label)
+    return label
+
+
+def _changes(view, context, model, name):
+    rows = event_changes(model)
+    if not rows:
+        return ""
+    body = Markup("").join(
+        Markup("<tr><th scope='row'>{}</th><td>{}</td><td>{}</td></tr>").format(r.field, r.before, r.after)
+        for r in rows
+    )
+    return Markup(
+        "<table class='table table-sm table-bordered mb-0'><thead><tr><th scope='col'>Champ</th>"
+        "<th scope='col'>Avant</th><th scope='col'>Après</th></tr></thead><tbody>{}</tbody></table>"
+    ).format(body)
+
+
+def _fields(view, context, model, name):
+    return ", ".join(r.field for r in event_changes(model))
+
+
+class ReadOnlyView(SecureModelView):
+    """Nobody creates, edits or deletes these records from the back office."""
+
+    allow_create = False
+    allow_edit = False
+    allow_delete = False
+
+
+class AuditEventView(ReadOnlyView):
+    """Every change, who made it and when; events with contacts' personal data for officers only."""
+
+    column_list = ("created_at", "user_label", "source", "action", "entity_type", "entity_label", "changes")
+    column_details_list = ("created_at", "user_label", "source", "action", "entity_type", "entity_label",
+                           "changes", "batch", "reviewed_at", "reviewed_by")  # fmt: skip
+    column_default_sort = [("created_at", True), ("id", True)]
+    column_sortable_list = ("created_at", "user_label", "source", "action", "entity_type")
+    column_searchable_list = ("entity_label", "user_label")
+    column_formatters = {
+        "entity_type": lambda v, c, m, n: entity_name(m.entity_type),
+        "entity_label": _entity,
+        "source": lambda v, c, m, n: source_name(m.source),
+        "changes": _fields,
+    }
+    column_formatters_detail = {**column_formatters, "changes": _changes}
+    column_filters = (
+        f.equals(AuditEvent.entity_type, "Type de fiche", tuple(ENTITY_NAMES.items()), parse=str),
+        f.equals(AuditEvent.action, "Action", AuditAction.choices(), parse=AuditAction),
+        f.equals(AuditEvent.source, "Origine", tuple(SOURCES.items()), parse=str),
+        f.ClauseFilter(AuditEvent.user_label, "Par", lambda v: AuditEvent.user_label.ilike(f"%{v}%"), "contient"),
+        f.equals(AuditEvent.entity_id, "Numéro de fiche", None),
+        *f.year_of(AuditEvent.created_at, "Année"),
+    )
+
+    def scope_query(self, query):
+        return query.filter(visible_events_clause())
+
+
+class ReviewQueueView(AuditEventView):
+    """Partner changes waiting for an officer: read them, then mark them reviewed."""
+
+    is_review_queue = True
+    required_ability = WRITE
+    column_list = ("created_at", "user_label", "entity_type", "entity_label", "changes")
+    column_default_sort = [("created_at", False), ("id", False)]
+    column_formatters = {**AuditEventView.column_formatters, "changes": _changes}
+    column_filters = ()
+    column_searchable_list = ("entity_label", "user_label")
+
+    def scope_query(self, query):
+        return super().scope_query(query).filter(pending_clause())
+
+    def is_action_allowed(self, name: str) -> bool:
+        return name == "reviewed" and self.writable
+
+    @action("reviewed", "Marquer comme relu")
+    def action_reviewed(self, ids):
+        count = mark_reviewed(self.db_session, self.records_for_ids(ids), current_user)
+        self.db_session.commit()
+        flash(f"{count} modification(s) marquée(s) comme relue(s).", "success")
+
+
+class ImportBatchView(ReadOnlyView):
+    """Workbook imports: file, who, when, counts and outcome."""
+
+    column_list = ("created_at", "user_label", "filename", "status", "error_count", "warning_count", "finished_at")
+    column_default_sort = [("created_at", True), ("id", True)]
+    column_searchable_list = ("filename", "user_label")
+    column_filters = (f.equals(ImportBatch.status, "Statut", ImportStatus.choices(), parse=ImportStatus),)
+    column_formatters = {"finished_at": lambda v, c, m, n: format_datetime(m.finished_at)}
+    column_exclude_list = ("file_hash",)

@@ -1,0 +1,211 @@
+"""French display of values in back-office lists and details, and form fields that read French input."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from flask_admin.contrib.sqla.form import AdminModelConverter
+from flask_admin.model import typefmt
+from flask_admin.model.form import converts
+from markupsafe import Markup
+from wtforms import fields
+from wtforms.fields.choices import SelectChoice
+
+from registry.models.enums import LabelledEnum
+from registry.services.errors import ValidationError
+from registry.services.normalize import format_date, format_money, format_number, parse_date, parse_decimal
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def format_datetime(value: datetime | None) -> str:
+    """A stored naive-UTC timestamp as Paris time: '07/03/2025 à 14:05'."""
+    if value is None:
+        return ""
+    local = value.replace(tzinfo=ZoneInfo("UTC")).astimezone(PARIS)
+    return local.strftime("%d/%m/%Y à %H:%M")
+
+
+def _bool(view, value, name):
+    return "Oui" if value else "Non"
+
+
+def _enum(view, value, name):
+    return getattr(value, "label", None) or str(value.value if isinstance(value, enum.Enum) else value)
+
+
+def _list(view, values, name):
+    return ", ".join(str(_enum(view, v, name)) if isinstance(v, enum.Enum) else str(v) for v in values)
+
+
+#: Type formatters shared by every view: French booleans, enum labels, numbers and dates.
+TYPE_FORMATTERS = {
+    type(None): typefmt.null_formatter,
+    LabelledEnum: _enum,
+    bool: _bool,
+    list: _list,
+    dict: typefmt.dict_formatter,
+    Decimal: lambda view, value, name: format_number(value),
+    datetime: lambda view, value, name: format_datetime(value),
+    date: lambda view, value, name: format_date(value),
+}
+
+
+def money(view, context, model, name):
+    """Column formatter: an amount in French format ('25 000,00 €')."""
+    return format_money(getattr(model, name))
+
+
+def percent(view, context, model, name):
+    """Column formatter: a rate stored in percent ('4,5 %')."""
+    value = getattr(model, name)
+    return "" if value is None else f"{format_number(value)} %"
+
+
+def record_link(label_attr: str, archived: str | None = None, extra=None):
+    """Column formatter: the record's label linking to its form (its details for read-only users), with an
+    "archived" badge when ``archived`` (an attribute or a predicate) says so, and ``extra(view, model)`` badges."""
+    from flask import url_for
+
+    def formatter(view, context, model, name):
+        target = "edit_view" if view.can_edit else "details_view"
+        html = Markup('<a href="{}">{}</a>').format(url_for(f".{target}", id=model.id), getattr(model, label_attr))
+        if extra is not None:
+            html += extra(view, model)
+        if archived is not None and view.is_archived(model):
+            html += Markup(' <span class="badge badge-secondary">{}</span>').format(archived)
+        return html
+
+    return formatter
+
+
+def link_to(endpoint_attr: str, label_attr: str | None = None):
+    """Column formatter linking a many-to-one relation to its record's details page."""
+    from flask import url_for
+
+    def formatter(view, context, model, name):
+        related = getattr(model, endpoint_attr)
+        if related is None:
+            return ""
+        endpoint = type(related).__name__.lower()
+        text = getattr(related, label_attr) if label_attr else str(related)
+        return Markup('<a href="{}">{}</a>').format(url_for(f"{endpoint}.details_view", id=related.id), text)
+
+    return formatter
+
+
+def labels(*pairs: tuple[str, str]) -> dict[str, str]:
+    """Column labels from (name, French label) pairs."""
+    return dict(pairs)
+
+
+class FrenchDecimalField(fields.StringField):
+    """An amount typed the French way ('1 234,56', '1234.56 €'), parsed by the shared normaliser."""
+
+    def __init__(self, label=None, validators=None, places: int = 2, **kwargs):
+        kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
+        super().__init__(label, validators, **kwargs)
+        self.places = places
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        return format_number(self.data).replace("\u202f", " ").replace("\u00a0", " ")
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        try:
+            self.data = parse_decimal(valuelist[0], places=self.places, minimum=None)
+        except ValidationError as exc:
+            self.data = None
+            raise ValueError(exc.message) from None
+
+
+class FrenchFloatField(FrenchDecimalField):
+    """A coordinate or other float typed the French way ('50,6292')."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, places=7, **kwargs)
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None:
+            self.data = float(self.data)
+
+
+class FrenchDateField(fields.StringField):
+    """A date typed jj/mm/aaaa (ISO accepted too), whatever the browser's language, read by the shared parser."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("render_kw", {"placeholder": "jj/mm/aaaa", "inputmode": "numeric", "autocomplete": "off"})
+        super().__init__(label, validators, **kwargs)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return format_date(self.data) if isinstance(self.data, date) else ""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        try:
+            self.data = parse_date(valuelist[0])
+        except ValidationError as exc:
+            self.data = None
+            raise ValueError(exc.message) from None
+
+
+class EnumSelectField(fields.SelectField):
+    """A select of a LabelledEnum showing French labels and holding enum members."""
+
+    def __init__(self, label=None, validators=None, enum_class=None, allow_blank=False, **kwargs):
+        choices = ([SelectChoice("", "—")] if allow_blank else []) + [
+            SelectChoice(m.value, m.label) for m in enum_class
+        ]
+        super().__init__(label, validators, choices=choices, coerce=self._coerce_to(enum_class), **kwargs)
+
+    @staticmethod
+    def _coerce_to(enum_class):
+        def coerce(value):
+            if value in ("", None):
+                return None
+            return value if isinstance(value, enum_class) else enum_class(value)
+
+        return coerce
+
+    def pre_validate(self, form):
+        if self.data is None and self.choices and self.choices[0].value == "":
+            return
+        super().pre_validate(form)
+
+
+class RegistryModelConverter(AdminModelConverter):
+    """Form fields for French users: enum labels, French amounts, native date pickers."""
+
+    @converts("sqlalchemy.sql.sqltypes.Enum")
+    def convert_enum(self, column, field_args, **extra):
+        enum_class = column.type.enum_class
+        if enum_class is None or not issubclass(enum_class, LabelledEnum):
+            return super().convert_enum(column=column, field_args=field_args, **extra)
+        field_args.pop("filters", None)
+        return EnumSelectField(enum_class=enum_class, allow_blank=bool(column.nullable), **field_args)
+
+    @converts("Float")  # SQLAlchemy 2.1's Float is no longer a Numeric: Flask-Admin has no field for it
+    def convert_float(self, column, field_args, **extra):
+        return FrenchFloatField(**field_args)
+
+    @converts("Numeric")
+    def handle_decimal_types(self, column, field_args, **extra):
+        places = column.type.scale if column.type.scale is not None else 2
+        return FrenchDecimalField(places=places, **field_args)
+
+    @converts("Date")
+    def convert_date(self, field_args, **extra):
+        field_args.pop("widget", None)
+        return FrenchDateField(**field_args)
