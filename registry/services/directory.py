@@ -220,7 +220,14 @@ def _search(session: so.Session, target, terms, filters: Filters, page: int, per
         order.insert(0, sa.case((fulltext.name_match(target, words, dialect), 0), else_=1))
     total = session.scalar(sa.select(sa.func.count()).select_from(model).where(*terms)) or 0
     rows = session.scalars(
-        sa.select(model).where(*terms).order_by(*order).limit(per_page).offset((page - 1) * per_page).options(*options)
+        sa.select(model)
+        .where(*terms)
+        .order_by(*order)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        .options(*options)
+        # Collections loaded with the visibility rule must replace any already in the session.
+        .execution_options(populate_existing=True)
     ).all()
     return Page(items=list(rows), total=total, page=page, per_page=per_page)
 

@@ -117,12 +117,13 @@ def _iterate(session: so.Session, statement) -> Iterator:
     offset_id = 0
     model = statement.column_descriptions[0]["entity"]
     while True:
-        rows = session.scalars(statement.where(model.id > offset_id).order_by(model.id).limit(CHUNK)).all()
+        chunk = statement.where(model.id > offset_id).order_by(model.id).limit(CHUNK)
+        rows = session.scalars(chunk.execution_options(populate_existing=True)).all()
         if not rows:
             return
         yield from rows
         offset_id = rows[-1].id
-        session.expunge_all()
+        # The identity map holds records weakly: the chunks already written are released as we go.
 
 
 def iter_public_actors(session: so.Session) -> Iterator[Actor]:

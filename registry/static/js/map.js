@@ -82,6 +82,7 @@
           marker.bindPopup(popup(feature.properties));
         }
       }).addTo(map);
+      el.setAttribute("data-markers", String(data.features.length));
       if (data.features.length) {
         map.fitBounds(layer.getBounds(), { maxZoom: 16, padding: [24, 24] });
       }
