@@ -10,37 +10,14 @@ from flask import Response, request
 from flask_login import current_user
 from sqlalchemy import orm as so
 
-from registry.models import (
-    Actor,
-    AuditEvent,
-    Axis,
-    Initiative,
-    LegalForm,
-    LoanProgramme,
-    LoanReport,
-    Quartier,
-    Sector,
-)
+from registry.models import Axis, LegalForm, Quartier, Sector
+from registry.services.public_cache import last_change
 
 #: Browsers may reuse a public page for a minute. Pages are never stored by shared caches: they carry a
 #: per-request CSP nonce and the sign-in area.
 PAGE_MAX_AGE = 60
 #: API answers and downloads: public data, revalidated with ETag / Last-Modified after this many seconds.
 DATA_MAX_AGE = 300
-
-
-def last_change(session: so.Session) -> datetime:
-    """When public data last changed: the latest write to a published table or to the audit trail.
-
-    Each term reads one index (``updated_at``, ``audit_events.created_at``); the audit trail catches deletions.
-    """
-    terms = [
-        sa.select(sa.func.max(m.updated_at)).scalar_subquery() for m in (Actor, Initiative, LoanProgramme, LoanReport)
-    ]
-    terms.append(sa.select(sa.func.max(AuditEvent.created_at)).scalar_subquery())
-    values = session.execute(sa.select(*terms)).one()
-    stamps = [v for v in values if v is not None]
-    return max(stamps) if stamps else datetime(2000, 1, 1)
 
 
 def reference_fingerprint(session: so.Session) -> str:

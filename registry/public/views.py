@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+import sqlalchemy as sa
 from flask import Blueprint, render_template
 from markupsafe import Markup, escape
 
 from registry.extensions import db
+from registry.models import Axis
 from registry.public.http import cache_page
-from registry.services import directory
+from registry.services import directory, public_cache
 from registry.services.public_stats import (
     latest_actors_by_axis,
     latest_initiatives,
@@ -58,11 +62,23 @@ def has_endpoint(endpoint: str) -> bool:
 def home():
     """À découvrir: the five axes with their actors and initiatives, key figures, latest initiatives."""
     session = db.session
+
+    def axis_counts():
+        return {axis.id: (n_actors, n_initiatives) for axis, n_actors, n_initiatives in public_counts_by_axis(session)}
+
+    def links(records_by_axis, label):
+        return {axis_id: [(r.slug, getattr(r, label)) for r in records] for axis_id, records in records_by_axis.items()}
+
     return render_template(
         "public/home.html",
-        axes=public_counts_by_axis(session),
-        figures=public_figures(session),
-        actors_by_axis=latest_actors_by_axis(session),
-        initiatives_by_axis=latest_initiatives_by_axis(session),
+        axes=session.scalars(sa.select(Axis).order_by(Axis.position)).all(),
+        counts=public_cache.remember(session, ("home", "axis-counts"), axis_counts),
+        figures=public_cache.remember(session, ("home", "figures", date.today()), lambda: public_figures(session)),
+        actors_by_axis=public_cache.remember(
+            session, ("home", "actors"), lambda: links(latest_actors_by_axis(session), "name")
+        ),
+        initiatives_by_axis=public_cache.remember(
+            session, ("home", "initiatives"), lambda: links(latest_initiatives_by_axis(session), "title")
+        ),
         latest=latest_initiatives(session),
     )

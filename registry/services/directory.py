@@ -30,7 +30,7 @@ from registry.models import (
     initiative_sectors,
 )
 from registry.models.actors import ESUS_VALIDITY
-from registry.services import fulltext, public_records
+from registry.services import fulltext, public_cache, public_records
 from registry.services.visibility import public_actor_clause, public_initiative_clause
 
 ACTORS = fulltext.SearchTarget(Actor, "name", "actors_fts")
@@ -165,21 +165,31 @@ def _id_of(session: so.Session, model, code: str) -> int | None:
     return session.scalar(sa.select(model.id).where(model.code == code))
 
 
+def _in_link(actor_column, other_column, other_id) -> sa.ColumnElement[bool]:
+    return Actor.id.in_(sa.select(actor_column).where(other_column == other_id))
+
+
+def _exists_link(actor_column, other_column, other_id) -> sa.ColumnElement[bool]:
+    return sa.exists().where(actor_column == Actor.id, other_column == other_id)
+
+
 def actor_conditions(session: so.Session, filters: Filters) -> list[sa.ColumnElement[bool]]:
     """WHERE terms of the public actors matching ``filters`` (without the text search)."""
     terms = [public_actor_clause()]
+    # With a quartier, the planner should start from its index and check the axis and sector of each actor
+    # (EXISTS); without one, the actors of an axis or sector are gathered first (IN).
+    link = _exists_link if filters.quartier else _in_link
     if filters.axe:
-        axis_ids = sa.select(Axis.id).where(Axis.code == filters.axe).scalar_subquery()
-        terms.append(Actor.id.in_(sa.select(actor_axes.c.actor_id).where(actor_axes.c.axis_id == axis_ids)))
+        terms.append(link(actor_axes.c.actor_id, actor_axes.c.axis_id, _id_of(session, Axis, filters.axe)))
     if filters.quartier:
-        terms.append(
-            Actor.quartier_id == sa.select(Quartier.id).where(Quartier.code == filters.quartier).scalar_subquery()
-        )
+        terms.append(Actor.quartier_id == _id_of(session, Quartier, filters.quartier))
     if filters.secteur:
-        sector_id = sa.select(Sector.id).where(Sector.code == filters.secteur).scalar_subquery()
-        terms.append(Actor.id.in_(sa.select(actor_sectors.c.actor_id).where(actor_sectors.c.sector_id == sector_id)))
+        terms.append(
+            link(actor_sectors.c.actor_id, actor_sectors.c.sector_id, _id_of(session, Sector, filters.secteur))
+        )
     if filters.famille:
-        terms.append(Actor.legal_form_id.in_(sa.select(LegalForm.id).where(LegalForm.family == filters.famille)))
+        form_ids = list(session.scalars(sa.select(LegalForm.id).where(LegalForm.family == filters.famille)))
+        terms.append(Actor.legal_form_id.in_(form_ids))
     if filters.esus:
         terms.append(esus_clause())
     return terms
@@ -218,7 +228,7 @@ def _search(session: so.Session, target, terms, filters: Filters, page: int, per
     if words:
         terms = [*terms, fulltext.match_clause(target, words, dialect)]
         order.insert(0, sa.case((fulltext.name_match(target, words, dialect), 0), else_=1))
-    total = session.scalar(sa.select(sa.func.count()).select_from(model).where(*terms)) or 0
+    total = public_cache.count(session, model, terms)
     rows = session.scalars(
         sa.select(model)
         .where(*terms)

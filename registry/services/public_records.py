@@ -15,7 +15,8 @@ CHUNK = 1000
 
 
 def _public_partner_criteria():
-    return InitiativePartner.actor_id.in_(sa.select(Actor.id).where(public_actor_clause()))
+    partner = so.aliased(Actor)
+    return sa.exists().where(partner.id == InitiativePartner.actor_id, public_actor_clause(partner))
 
 
 def actor_options() -> tuple:
@@ -27,7 +28,7 @@ def initiative_options() -> tuple:
     """Eager loads for initiatives; the partners collection holds public actors only."""
     partners = Initiative.partners.and_(_public_partner_criteria())
     return (
-        so.joinedload(Initiative.lead_actor),
+        so.selectinload(Initiative.lead_actor),
         so.selectinload(partners).joinedload(InitiativePartner.actor),
         so.selectinload(Initiative.axes),
         so.selectinload(Initiative.sectors),

@@ -108,7 +108,7 @@ def latest_initiatives(session: so.Session, limit: int = 6) -> list[Initiative]:
         session.scalars(
             sa.select(Initiative)
             .where(public_initiative_clause())
-            .options(so.joinedload(Initiative.lead_actor), so.selectinload(Initiative.quartiers))
+            .options(so.selectinload(Initiative.lead_actor), so.selectinload(Initiative.quartiers))
             .order_by(Initiative.id.desc())
             .limit(limit)
         )
