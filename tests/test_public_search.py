@@ -115,3 +115,18 @@ def test_search_index_follows_changes(session, data):
     session.delete(data.cooperative)
     session.commit()
     assert names(session, q="citoyennes") == []
+
+
+def test_search_objects_exist_after_the_migrations(session):
+    # A later migration that rebuilds actors or initiatives in SQLite batch mode would drop the FTS triggers.
+    import sqlalchemy as sa
+
+    if session.get_bind().dialect.name == "sqlite":
+        triggers = set(session.scalars(sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger'")))
+        expected = {f"{t}_fts_{e}" for t in ("actors", "initiatives") for e in ("insert", "update", "delete")}
+        assert expected <= triggers
+    else:
+        indexes = set(
+            session.scalars(sa.text("SELECT indexname FROM pg_indexes WHERE tablename IN ('actors', 'initiatives')"))
+        )
+        assert {"ix_actors_search_vector", "ix_actors_name_vector", "ix_initiatives_search_vector"} <= indexes

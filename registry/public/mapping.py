@@ -25,6 +25,6 @@ def map():
         choices=filter_choices(db.session),
         active_filters=filter_labels(db.session, filters),
         geojson_url=url_for("api.actors_geojson", **filters.as_params()),
-        tile_url=current_app.config.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
-        tile_attribution=current_app.config.get("MAP_TILE_ATTRIBUTION", "© les contributeurs d'OpenStreetMap"),
+        tile_url=current_app.config["MAP_TILE_URL"],
+        tile_attribution=current_app.config["MAP_TILE_ATTRIBUTION"],
     )
