@@ -52,20 +52,25 @@ def filter_labels(session: so.Session, filters: directory.Filters) -> list[tuple
     return labels
 
 
-@bp.route("/acteurs/")
-def actors():
-    """Directory of the public actors: search, filters, pagination."""
-    filters, page = read_listing_request("actors")
-    results = directory.search_actors(db.session, filters, page)
+def render_listing(kind: str, search, template: str):
+    """A directory page: read the filters, search, render (404 past the last page)."""
+    filters, page = read_listing_request(kind)
+    results = search(db.session, filters, page)
     if page > 1 and page > results.pages:
         abort(404)
     return render_template(
-        "public/actors.html",
+        template,
         filters=filters,
         results=results,
         choices=filter_choices(db.session),
         active_filters=filter_labels(db.session, filters),
     )
+
+
+@bp.route("/acteurs/")
+def actors():
+    """Directory of the public actors: search, filters, pagination."""
+    return render_listing("actors", directory.search_actors, "public/actors.html")
 
 
 @bp.route("/acteurs/<slug>")
@@ -87,17 +92,7 @@ def actor(slug: str):
 @bp.route("/initiatives/")
 def initiatives():
     """Directory of the public initiatives."""
-    filters, page = read_listing_request("initiatives")
-    results = directory.search_initiatives(db.session, filters, page)
-    if page > 1 and page > results.pages:
-        abort(404)
-    return render_template(
-        "public/initiatives.html",
-        filters=filters,
-        results=results,
-        choices=filter_choices(db.session),
-        active_filters=filter_labels(db.session, filters),
-    )
+    return render_listing("initiatives", directory.search_initiatives, "public/initiatives.html")
 
 
 @bp.route("/initiatives/<slug>")

@@ -7,7 +7,6 @@ import io
 import json
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
-from decimal import Decimal
 from enum import Enum
 from tempfile import SpooledTemporaryFile
 
@@ -23,19 +22,12 @@ CSV_BATCH = 500
 
 
 def csv_cell(value) -> str:
-    """The text of a CSV cell: ISO dates, decimal point, true/false, formula-like text neutralised."""
+    """The text of a CSV cell: the JSON conventions (ISO dates, decimal point, true/false), formulas neutralised."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, datetime):
-        return value.replace(microsecond=0).isoformat() + "Z"
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return format(value, "f")
+    value = jsonable(value)
     if isinstance(value, int | float):
         return str(value)
     return neutralise_formula(str(value))

@@ -67,39 +67,23 @@ def public_figures(session: so.Session, today: date | None = None) -> PublicFigu
     )
 
 
+def _latest_by_axis(session: so.Session, model, link, column: str, public_clause, per_axis: int) -> dict[int, list]:
+    result: dict[int, list] = {}
+    for axis_id in session.scalars(sa.select(Axis.id)):
+        members = sa.select(getattr(link.c, column)).where(link.c.axis_id == axis_id)
+        statement = sa.select(model).where(public_clause, model.id.in_(members)).order_by(model.id.desc())
+        result[axis_id] = list(session.scalars(statement.limit(per_axis)))
+    return result
+
+
 def latest_actors_by_axis(session: so.Session, per_axis: int = 3) -> dict[int, list[Actor]]:
     """The most recently added public actors of each axis."""
-    result: dict[int, list[Actor]] = {}
-    for axis_id in session.scalars(sa.select(Axis.id)):
-        link = actor_axes.c
-        result[axis_id] = list(
-            session.scalars(
-                sa.select(Actor)
-                .where(public_actor_clause(), Actor.id.in_(sa.select(link.actor_id).where(link.axis_id == axis_id)))
-                .order_by(Actor.id.desc())
-                .limit(per_axis)
-            )
-        )
-    return result
+    return _latest_by_axis(session, Actor, actor_axes, "actor_id", public_actor_clause(), per_axis)
 
 
 def latest_initiatives_by_axis(session: so.Session, per_axis: int = 3) -> dict[int, list[Initiative]]:
     """The most recently added public initiatives of each axis."""
-    result: dict[int, list[Initiative]] = {}
-    for axis_id in session.scalars(sa.select(Axis.id)):
-        link = initiative_axes.c
-        result[axis_id] = list(
-            session.scalars(
-                sa.select(Initiative)
-                .where(
-                    public_initiative_clause(),
-                    Initiative.id.in_(sa.select(link.initiative_id).where(link.axis_id == axis_id)),
-                )
-                .order_by(Initiative.id.desc())
-                .limit(per_axis)
-            )
-        )
-    return result
+    return _latest_by_axis(session, Initiative, initiative_axes, "initiative_id", public_initiative_clause(), per_axis)
 
 
 def latest_initiatives(session: so.Session, limit: int = 6) -> list[Initiative]:

@@ -130,6 +130,14 @@ def test_screenshots_at_two_widths(page, data, offline_tiles):
             screenshot(page, f"public-{name}-{label}")
 
 
+def test_no_page_scrolls_sideways_at_360_px(page, data, offline_tiles):
+    page.set_viewport_size({"width": 360, "height": 740})
+    for name, url in _public_pages(data).items():
+        page.goto(url)
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"{name} scrolls sideways at 360 px"
+
+
 def test_axe_finds_no_serious_violation(page, data, offline_tiles):
     axe = Axe()
     failures = {}
