@@ -265,6 +265,7 @@ def populate(
             conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
         else:
             conn.exec_driver_sql("ANALYZE")
+            conn.commit()  # the SQLite engine opens a transaction: without this the statistics are rolled back
     if verbose:
         print("populate: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
     return timings

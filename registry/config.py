@@ -40,6 +40,9 @@ def defaults(instance_path: str) -> dict:
         "DPO_CONTACT": "dpo@mairie-lille.fr",
         "OPEN_DATA_LICENCE": "Licence Ouverte 2.0",
         "OPEN_DATA_LICENCE_URL": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/",
+        # Map background of /carte/ (loaded by visitors' browsers; the CSP must allow its origin in img-src).
+        "MAP_TILE_URL": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "MAP_TILE_ATTRIBUTION": "© les contributeurs d'OpenStreetMap",
         # Mail: "file" writes instance/outbox/*.eml and logs; "smtp" sends.
         "MAIL_BACKEND": "file",
         "MAIL_SENDER": "Registre ESS de Lille <ne-pas-repondre@registre-ess.lille.example>",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import flask
 from flask import Flask, request
@@ -40,6 +41,18 @@ def seconds(value) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
+def content_security_policy(config) -> dict:
+    """The configured CSP, with the map's tile server allowed as an image source."""
+    policy = dict(config["CONTENT_SECURITY_POLICY"])
+    tiles = urlsplit(config.get("MAP_TILE_URL") or "")
+    if tiles.scheme in ("http", "https") and tiles.netloc:
+        origin = f"{tiles.scheme}://{tiles.netloc}"
+        sources = policy.get("img-src", "'self'")
+        if origin not in sources.split():
+            policy["img-src"] = f"{sources} {origin}"
+    return policy
+
+
 def init_security(app: Flask) -> None:
     """Install the proxy fix, the headers, the cache policy and the log scrubber."""
     production = app.config["ENV"] == "production"
@@ -56,7 +69,7 @@ def init_security(app: Flask) -> None:
         strict_transport_security=production,
         strict_transport_security_max_age=int(app.config["HSTS_MAX_AGE"]),
         strict_transport_security_include_subdomains=False,
-        content_security_policy=app.config["CONTENT_SECURITY_POLICY"],
+        content_security_policy=content_security_policy(app.config),
         content_security_policy_nonce_in=["script-src", "style-src"],
         referrer_policy="same-origin",
         permissions_policy=PERMISSIONS_POLICY,

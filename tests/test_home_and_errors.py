@@ -14,7 +14,8 @@ from tests.factories import make_actor, make_initiative
 def axis_counts(html: str) -> dict[str, tuple[int, int]]:
     """{axis label: (actors, initiatives)} read from the home page."""
     cards = re.findall(
-        r'<h2 class="card-title">([^<]+)</h2>.*?class="figure">(\d+)</span> acteurs?.*?class="figure">(\d+)</span>',
+        r'<h3 class="card-title" id="axe-[a-z]+">([^<]+)</h3>'
+        r'.*?class="figure">(\d+)</span> acteurs?.*?class="figure">(\d+)</span>',
         html,
         re.S,
     )

@@ -79,3 +79,12 @@ def test_production_adds_hsts_and_trusts_the_configured_proxy(database_url, tmp_
     response = app.test_client().get("/", headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"})
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
     assert seen == [("203.0.113.9", True)]  # rate limits count the client, not the proxy
+
+
+def test_csp_allows_the_map_tiles_and_nothing_else_remote(client):
+    policy = client.get("/carte/").headers["Content-Security-Policy"]
+    img_src = next(part for part in policy.split(";") if part.strip().startswith("img-src")).split()
+    assert "https://tile.openstreetmap.org" in img_src
+    assert not [s for s in img_src if s.startswith("http") and s != "https://tile.openstreetmap.org"]
+    script_src = next(part for part in policy.split(";") if part.strip().startswith("script-src"))
+    assert "http" not in script_src and "unsafe-inline" not in script_src

@@ -1,0 +1,128 @@
+"""Open data (/donnees/): the published actors, initiatives and loan programmes as CSV, XLSX and GeoJSON.
+
+Route layout::
+
+    /donnees/                               public.open_data    the page: files, columns, licence
+    /donnees/<dataset>.<format>             public.download     acteurs | initiatives | prets, csv | xlsx | geojson
+    /donnees/subventions-scdl.csv           public.download_scdl  RESERVED for the SCDL « subventions » CSV:
+        it is written by registry.workbook.scdl.write_scdl_csv (workbook issue) and wired here when both
+        branches are merged; the page shows its section as soon as that endpoint exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from flask import Response, abort, current_app, render_template, request, stream_with_context
+from werkzeug.wsgi import wrap_file
+
+from registry.extensions import db
+from registry.public import exports
+from registry.public.fields import ACTOR_FIELDS, INITIATIVE_FIELDS, PROGRAMME_FIELDS, Field
+from registry.public.http import cache_data, data_etag, last_change
+from registry.public.views import bp
+from registry.services import public_records
+
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "geojson": "application/geo+json",
+}
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One downloadable dataset."""
+
+    name: str
+    title: str
+    summary: str
+    fields: list[Field]
+    records: Callable
+    formats: tuple[str, ...]
+
+
+DATASETS = {
+    "acteurs": Dataset(
+        "acteurs",
+        "Acteurs de l'ESS",
+        "Les organisations de l'économie sociale et solidaire publiées dans le registre, une ligne par acteur. "
+        "Les personnes à contacter n'y figurent jamais.",
+        ACTOR_FIELDS,
+        public_records.iter_public_actors,
+        ("csv", "xlsx", "geojson"),
+    ),
+    "initiatives": Dataset(
+        "initiatives",
+        "Initiatives",
+        "Les projets publiés (régies de quartier, ateliers, chantiers…), avec leur porteur et leurs partenaires "
+        "publiés, une ligne par initiative.",
+        INITIATIVE_FIELDS,
+        public_records.iter_public_initiatives,
+        ("csv", "xlsx"),
+    ),
+    "prets": Dataset(
+        "prets",
+        "Programmes de prêts bonifiés",
+        "Les programmes de prêts bonifiés par la Ville : montants, durées, taux nominal et taux après "
+        "bonification, conditions. Aucune donnée sur les emprunteurs.",
+        PROGRAMME_FIELDS,
+        public_records.iter_public_programmes,
+        ("csv", "xlsx"),
+    ),
+}
+
+
+def licence() -> dict[str, str]:
+    """The open-data licence, from the configuration."""
+    return {"name": current_app.config["OPEN_DATA_LICENCE"], "url": current_app.config["OPEN_DATA_LICENCE_URL"]}
+
+
+@bp.route("/donnees/")
+def open_data():
+    """The open-data page: each file with its columns and the licence."""
+    return render_template("public/open_data.html", datasets=DATASETS.values(), licence=licence())
+
+
+def _about(dataset: Dataset) -> list[tuple[str, str]]:
+    config = current_app.config
+    return [
+        ("Jeu de données", dataset.title),
+        ("Producteur", config["ORGANISATION_NAME"]),
+        ("Licence", f"{config['OPEN_DATA_LICENCE']} — {config['OPEN_DATA_LICENCE_URL']}"),
+        ("Extrait le", datetime.now(UTC).strftime("%d/%m/%Y %H:%M UTC")),
+    ]
+
+
+@bp.route("/donnees/<any(acteurs, initiatives, prets):dataset>.<any(csv, xlsx, geojson):fmt>")
+def download(dataset: str, fmt: str):
+    """One file, generated from the published records; 304 when the client already has the current one."""
+    spec = DATASETS[dataset]
+    if fmt not in spec.formats:
+        abort(404)
+    session = db.session
+    etag = data_etag(session, dataset, fmt)
+    modified = last_change(session)
+    if request.if_none_match.contains(etag):
+        return _not_modified(etag, modified)
+    records = spec.records(session)
+    if fmt == "csv":
+        body = stream_with_context(exports.iter_csv(records, spec.fields))
+    elif fmt == "geojson":
+        members = {"name": spec.title, "licence": licence(), "source": current_app.config["ORGANISATION_NAME"]}
+        body = stream_with_context(exports.iter_geojson(records, spec.fields, members))
+    else:
+        body = exports.write_xlsx(records, spec.fields, title=spec.title, about=_about(spec))
+        body = wrap_file(request.environ, body)
+    response = Response(body, mimetype=MEDIA_TYPES[fmt], direct_passthrough=fmt == "xlsx")
+    response.headers["Content-Disposition"] = f'attachment; filename="{dataset}-ess-lille.{fmt}"'
+    response.set_etag(etag)
+    return cache_data(response, modified)
+
+
+def _not_modified(etag: str, modified: datetime) -> Response:
+    response = Response(status=304)
+    response.set_etag(etag)
+    return cache_data(response, modified)

@@ -1,0 +1,158 @@
+"""The public site in a real browser: a visitor's journey, screenshots at two widths, and axe-core."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from tests import public_data
+from tests.e2e.conftest import screenshot
+
+WIDTHS = {"desktop": 1280, "mobile": 375}
+TILES = re.compile(r"^https?://[a-z.]*tile\.openstreetmap\.org/")
+
+
+def plain(text: str) -> str:
+    """Text with the French narrow and no-break spaces made ordinary."""
+    return text.replace("\u202f", " ").replace("\xa0", " ")
+
+
+@pytest.fixture
+def data(session):
+    built = public_data.build(session)
+    session.commit()
+    return built
+
+
+@pytest.fixture
+def offline_tiles(page):
+    """The map's tile server is unreachable (as on a machine without network)."""
+    page.route(TILES, lambda route: route.abort())
+    return page
+
+
+def test_visitor_searches_filters_opens_an_actor_and_simulates_a_loan(page, data, offline_tiles):
+    page.goto("/acteurs/")
+    page.get_by_label("Mots-clés").fill("regie")
+    page.get_by_role("button", name="Afficher les résultats").click()
+    results = page.locator("ol.result-list")
+    assert "Régie de Quartier de Fives" in results.inner_text()
+    assert "Régie Archivée" not in page.content()
+
+    page.get_by_label("Mots-clés").fill("")
+    page.get_by_label("Axe du plan").select_option("financer")
+    page.get_by_label("Quartier").select_option("wazemmes")
+    page.get_by_role("button", name="Afficher les résultats").click()
+    assert "axe=financer" in page.url and "quartier=wazemmes" in page.url
+    names = results.locator("h2").all_inner_texts()
+    assert names == ["Maison de l'Économie Solidaire"]
+
+    page.go_back()
+    assert "q=regie" in page.url
+    assert "Régie de Quartier de Fives" in results.inner_text()
+
+    page.get_by_role("link", name="Régie de Quartier de Fives").click()
+    assert page.locator("h1").inner_text() == "Régie de Quartier de Fives"
+    aside = page.locator("aside").inner_text()
+    assert "Camille Martin" in aside and "Dominique Privé" not in page.content()
+
+    page.goto(f"/prets/{data.programme.slug}")
+    page.get_by_label("Montant emprunté (en euros)").fill("1 200")
+    page.get_by_label("Durée (en mois)").fill("12")
+    page.get_by_role("button", name="Calculer").click()
+    result = page.locator(".simulation-result")
+    result.wait_for()
+    text = result.inner_text()
+    assert "100,00" in text  # 1 200 € at 0 % over 12 months
+    assert "Économie grâce à la Ville" in text
+    assert "montant=1+200" in page.url or "montant=1%20200" in page.url
+
+    page.get_by_label("Montant emprunté (en euros)").fill("9000")
+    page.get_by_role("button", name="Calculer").click()
+    page.locator("#simulateur-erreurs").wait_for()
+    assert "ne peut pas dépasser 5 000,00 €" in plain(page.locator("#simulateur").inner_text())
+
+
+def test_simulator_works_without_javascript(browser, live_server, data):
+    context = browser.new_context(base_url=live_server, java_script_enabled=False, locale="fr-FR")
+    page = context.new_page()
+    page.goto(f"/prets/{data.programme.slug}")
+    page.get_by_label("Montant emprunté (en euros)").fill("1000")
+    page.get_by_label("Durée (en mois)").fill("10")
+    page.get_by_role("button", name="Calculer").click()
+    assert "100,00" in page.locator(".simulation-result").inner_text()
+    context.close()
+
+
+def test_map_without_tiles_still_lists_the_actors(page, data, offline_tiles):
+    page.goto("/carte/?quartier=wazemmes")
+    page.locator(".leaflet-container").wait_for()
+    status = page.locator("#carte-etat")
+    status.filter(has_text="Le fond de carte n'a pas pu être chargé").wait_for(timeout=15_000)
+    listing = page.locator("ul.result-list").inner_text()
+    assert "Atelier Vélo Solidaire" in listing and "Maison de l'Économie Solidaire" in listing
+    assert "Régie de Quartier de Fives" not in listing
+    page.locator("#carte[data-markers='2']").wait_for()  # the markers are drawn all the same
+
+
+def _public_pages(data) -> dict[str, str]:
+    return {
+        "home": "/",
+        "directory": "/acteurs/",
+        "directory-search": "/acteurs/?q=solidaire&axe=consommer",
+        "actor": f"/acteurs/{data.regie.slug}",
+        "initiatives": "/initiatives/",
+        "initiative": f"/initiatives/{data.initiative.slug}",
+        "loans": "/prets/",
+        "loan": f"/prets/{data.programme.slug}?montant=1500&duree=24#simulateur",
+        "loan-errors": f"/prets/{data.programme.slug}?montant=abc&duree=999#simulateur",
+        "map": "/carte/",
+        "open-data": "/donnees/",
+        "sign-in": "/connexion",
+        "not-found": "/acteurs/inconnu",
+    }
+
+
+def test_screenshots_at_two_widths(page, data, offline_tiles):
+    shots = ("home", "directory", "actor", "map", "loan", "initiative", "open-data")
+    pages = _public_pages(data)
+    for label, width in WIDTHS.items():
+        page.set_viewport_size({"width": width, "height": 900})
+        for name in shots:
+            page.goto(pages[name])
+            if name == "map":
+                page.locator("#carte-etat").filter(has_text=re.compile(".+")).wait_for(timeout=15_000)
+            # Nothing may stick out sideways at 375 px (the page must not scroll horizontally).
+            overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            assert overflow <= 0, f"{name} scrolls sideways at {width} px"
+            screenshot(page, f"public-{name}-{label}")
+
+
+def test_no_page_scrolls_sideways_at_360_px(page, data, offline_tiles):
+    page.set_viewport_size({"width": 360, "height": 740})
+    for name, url in _public_pages(data).items():
+        page.goto(url)
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"{name} scrolls sideways at 360 px"
+
+
+def test_axe_finds_no_serious_violation(page, data, offline_tiles):
+    axe = Axe()
+    failures = {}
+    for name, url in _public_pages(data).items():
+        page.goto(url)
+        page.wait_for_load_state("load")
+        results = axe.run(page)
+        serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+        if serious:
+            failures[name] = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in serious]
+    assert failures == {}
+
+
+def test_axe_check_fails_on_a_serious_violation(page):
+    # The same check on a page with an unlabelled field and an image without alt text must report them.
+    page.set_content('<html lang="fr"><body><main><img src="x.png"><input type="text"></main></body></html>')
+    violations = Axe().run(page).response["violations"]
+    assert {"image-alt", "label"} <= {v["id"] for v in violations if v["impact"] in ("serious", "critical")}

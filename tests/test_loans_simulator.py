@@ -1,0 +1,77 @@
+"""The repayment simulator: known annuity values, exact schedules, the subsidy's saving, French validation."""
+
+from decimal import Decimal
+
+import pytest
+
+from registry.models import LoanProgramme
+from registry.services.errors import ValidationErrors
+from registry.services.loans_simulator import monthly_payment, parse_request, repayment, simulate
+
+D = Decimal
+
+
+@pytest.mark.parametrize(
+    ("amount", "rate", "months", "expected"),
+    [
+        # Standard annuity-table values, worked out independently of this code.
+        ("1000", "12", 12, "88.85"),  # 1 000 € over a year at 1 % a month
+        ("10000", "5", 60, "188.71"),  # a 5-year car loan
+        ("200000", "6", 360, "1199.10"),  # the textbook 30-year mortgage
+        ("1200", "0", 12, "100.00"),  # interest-free: capital / months
+        ("5000", "4.5", 36, "148.73"),
+    ],
+)
+def test_monthly_payment_matches_annuity_tables(amount, rate, months, expected):
+    assert monthly_payment(D(amount), D(rate), months) == D(expected)
+
+
+def test_repayment_schedule_adds_up_to_the_cent():
+    # 1 000 € at 12 %/year over 12 months: eleven payments of 88,85 € and a last one that settles the capital.
+    result = repayment(D("1000"), D("12"), 12)
+    assert result.monthly_payment == D("88.85")
+    assert result.last_payment == D("88.84")
+    assert result.total_paid == D("1066.19")
+    assert result.total_interest == result.total_paid - D("1000")
+
+
+def test_interest_free_loan_rounds_on_the_last_payment():
+    result = repayment(D("1000"), D("0"), 3)
+    assert (result.monthly_payment, result.last_payment, result.total_paid) == (D("333.33"), D("333.34"), D("1000"))
+    assert result.total_interest == 0
+
+
+def test_simulation_reports_what_the_subsidy_saves():
+    programme = LoanProgramme(
+        min_amount=D("300"), max_amount=D("5000"), max_duration_months=36, nominal_rate=D("4.5"), borrower_rate=D("0")
+    )
+    simulation = simulate(programme, D("5000"), 36)
+    assert simulation.borrower.monthly_payment == D("138.89")
+    assert simulation.borrower.total_interest == 0
+    assert simulation.nominal.total_interest == D("354.45")
+    assert simulation.subsidy_saving == D("354.45")
+
+
+@pytest.mark.parametrize(
+    ("amount", "months", "field", "message"),
+    [
+        ("", "12", "montant", "Indiquez le montant"),
+        ("beaucoup", "12", "montant", "Nombre invalide"),
+        ("100", "12", "montant", "au moins 300,00"),
+        ("6 000", "12", "montant", "ne peut pas dépasser 5\u202f000,00"),
+        ("1000", "", "duree", "Indiquez la durée"),
+        ("1000", "48", "duree", "ne peut pas dépasser 36 mois"),
+        ("1000", "0", "duree", "au moins 1 mois"),
+        ("1000", "12,5", "duree", "Nombre entier attendu"),
+    ],
+)
+def test_parse_request_refuses_out_of_range_values_in_french(amount, months, field, message):
+    programme = LoanProgramme(min_amount=D("300"), max_amount=D("5000"), max_duration_months=36)
+    with pytest.raises(ValidationErrors) as caught:
+        parse_request(programme, amount, months)
+    assert message in caught.value.errors[field]
+
+
+def test_parse_request_accepts_french_amounts():
+    programme = LoanProgramme(min_amount=D("300"), max_amount=D("5000"), max_duration_months=36)
+    assert parse_request(programme, "1 234,50 €", " 24 ") == (D("1234.50"), 24)
