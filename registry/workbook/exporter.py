@@ -215,3 +215,57 @@ def record_export(session: so.Session, *, user, source: str, label: str) -> None
     record_event(
         session, action=AuditAction.EXPORT, source=source, user=user, entity_type="Workbook", entity_label=label
     )
+
+
+def write_error_workbook(data: bytes, report, fp: BinaryIO) -> None:
+    """The rows in error of an uploaded workbook, as they were, with a « Erreurs » column to fix them by,
+    plus an « Erreurs » sheet listing every error (sheet, row, column, value, message)."""
+    from registry.workbook.reader import WorkbookRejected, read_sheets
+
+    by_row: dict[tuple[str, int], list[str]] = {}
+    for e in report.errors:
+        if e.row:
+            by_row.setdefault((e.sheet, e.row), []).append(f"{e.column} : {e.message}" if e.column else e.message)
+    wb = _new_workbook()
+    summary = wb.create_sheet("Erreurs")
+    for letter, width in zip("ABCDE", (20, 8, 22, 30, 90), strict=True):
+        summary.column_dimensions[letter].width = width
+    summary.append([_bold(summary, h) for h in ("Feuille", "Ligne", "Colonne", "Valeur", "Message")])
+    for e in report.errors:
+        summary.append([_text(summary, v) for v in (e.sheet, e.row, e.column, e.value, e.message)])
+    try:
+        _names, sheets = read_sheets(data, wanted=lambda n: any(s == n for s, _r in by_row), max_rows=10**7)
+    except WorkbookRejected:
+        sheets = []
+    for raw in sheets:
+        if not raw.rows:
+            continue
+        ws = wb.create_sheet(raw.name[:31])
+        header = raw.rows[0][1]
+        width = max(max(values) for _n, values in raw.rows)
+        ws.append([_bold(ws, "Erreurs"), *[_bold(ws, header.get(c)) for c in range(1, width + 1)]])
+        for number, values in raw.rows[1:]:
+            messages = by_row.get((raw.name, number))
+            if messages:
+                cells = [_text(ws, values.get(c)) for c in range(1, width + 1)]
+                ws.append([_text(ws, f"Ligne {number} — " + " ; ".join(messages)), *cells])
+    wb.save(fp)
+
+
+def _bold(ws, value):
+    cell = _text(ws, value)
+    cell.font = BOLD
+    return cell
+
+
+def _text(ws, value):
+    """A cell for any value from a workbook or a report: formula-like text stays text."""
+    cell = WriteOnlyCell(ws)
+    if value is None:
+        return cell
+    if not isinstance(value, str | int | float | date | datetime):
+        value = str(value)
+    cell.value = ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+    if isinstance(value, str) and is_formula_like(value):
+        cell.data_type = "s"
+    return cell

@@ -138,6 +138,7 @@ def import_workbook(
             if expected_fingerprint and report.fingerprint() != expected_fingerprint:
                 session.rollback()
                 raise PlanChanged(report)
+            session.add_all([item.obj for item in planner.planned if item.new])
             batch = _batch(session, batch_id, report, user)
             apply_plan(session, planner, user=user, source=source, batch=batch)
             batch.status = ImportStatus.APPLIED

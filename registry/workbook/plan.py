@@ -232,7 +232,10 @@ class Planner:
         """The record a row updates (an index entry), or None for a new record."""
         if spec in (cols.CONTACTS, cols.REPORTS):
             key = self.natural_key(spec, row)
-            return self._natural_index(spec)[0].get(key) if key and isinstance(key[0], int) else None
+            if key is None:
+                return None
+            owner = key[0] if isinstance(key[0], int) else getattr(key[0], "id", None)
+            return self._natural_index(spec)[0].get((owner, *key[1:])) if owner else None
         index = self._own_index(spec)
         by_ref = {c.attr: v for c, v in row.parsed.items()}
         ref = by_ref.get(index.key_attr)

@@ -12,6 +12,7 @@ formulas without a cached value, so the sheet parser is subclassed (``_SheetPars
 from __future__ import annotations
 
 import io
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 
@@ -151,6 +152,9 @@ class _SheetParser(WorkSheetParser):
                 "enregistrez-le, puis importez-le (ou remplacez la formule par sa valeur).",
                 "(formule)",
             )
+        elif cell["data_type"] == "e" and element.get("t", "n") == "n":
+            # openpyxl turns a date serial it cannot convert into an error cell
+            cell["value"] = CellError("Date hors limites : elle doit être comprise entre 1900 et 2100.", "(date)")
         elif cell["data_type"] == "e":
             shown = str(cell["value"])
             cell["value"] = CellError(f"La cellule contient une erreur de calcul ({shown}).", shown)
@@ -180,7 +184,8 @@ def _read_sheet(wb, name: str, max_rows: int) -> RawSheet:
     sheet = RawSheet(name)
     empty_run = 0
     try:
-        with ws._get_source() as src:
+        with warnings.catch_warnings(), ws._get_source() as src:
+            warnings.simplefilter("ignore", UserWarning)  # openpyxl warns about each bad date serial
             parser = _SheetParser(
                 src,
                 ws._shared_strings,
