@@ -277,3 +277,25 @@ def test_import_report_round_trips_through_json(session):
     report = run(session, xlsx({"Acteurs": actors_sheet(actor(1), actor(2, SIRET="1"))}), dry_run=True)
     again = type(report).from_dict(report.to_dict())
     assert again.to_dict() == report.to_dict() and again.fingerprint() == report.fingerprint()
+
+
+def test_import_siret_of_another_actor_is_an_error(session):
+    siret = luhn_siret()
+    make_actor(session, name="Premier", slug="premier")
+    make_actor(session, name="Second", slug="second", siret=siret)
+    session.commit()
+    report = run(session, xlsx({"Acteurs": actors_sheet(actor(1, **{"Réf.": "premier", "SIRET": siret}))}))
+    assert [(e.row, e.column, e.message) for e in report.errors] == [
+        (2, "SIRET", "Ce SIRET est déjà celui de l'acteur « Second ».")
+    ]
+    session.expire_all()
+    assert session.scalar(sa.select(Actor.siret).where(Actor.slug == "premier")) is None
+
+
+def test_import_generated_refs_are_unique_within_the_file(session):
+    make_actor(session, name="Atelier Commun")
+    session.commit()
+    rows = [["Nom*", "Forme juridique*"], ["Atelier Commun", "association"], ["Atelier commun", "association"]]
+    report = run(session, xlsx({"Acteurs": rows}))
+    assert report.applied
+    assert sorted(session.scalars(sa.select(Actor.slug))) == ["atelier-commun", "atelier-commun-2", "atelier-commun-3"]

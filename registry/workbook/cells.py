@@ -68,7 +68,7 @@ def same(a, b) -> bool:
     return a == b
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Kind:
     """How one kind of cell is parsed (``parse(value, refdata)``), written (``to_cell``) and formatted."""
 
@@ -110,6 +110,21 @@ LATITUDE = Kind("float", lambda v, _r: n.parse_coordinate(v, kind="latitude"), n
 LONGITUDE = Kind("float", lambda v, _r: n.parse_coordinate(v, kind="longitude"), number_format="0.000000", width=12)
 
 
+def memo(refdata, key, compute):
+    """``compute()`` once per distinct cell text and import (labels repeat on every row); errors too."""
+    cache = refdata.__dict__.setdefault("_workbook_memo", {}) if refdata is not None else {}
+    hit = cache.get(key)
+    if hit is None:
+        try:
+            hit = (True, compute())
+        except ValidationError as exc:
+            hit = (False, exc.message)
+        cache[key] = hit
+    if hit[0]:
+        return hit[1]
+    raise ValidationError(hit[1])
+
+
 def enum_kind(enum_cls, what: str, *, by_value: bool = False, width: int = 18) -> Kind:
     """An enumerated value, typed as its label (or its code when ``by_value``); any case, any accents."""
 
@@ -118,7 +133,11 @@ def enum_kind(enum_cls, what: str, *, by_value: bool = False, width: int = 18) -
             return None
         return member.value if by_value else member.label
 
-    return Kind("enum", lambda v, _r: match_enum(enum_cls, as_text(v), what), to_cell=to_cell, width=width)
+    def parse(value, refdata):
+        text_value = as_text(value)
+        return memo(refdata, (enum_cls, text_value), lambda: match_enum(enum_cls, text_value, what))
+
+    return Kind("enum", parse, to_cell=to_cell, width=width)
 
 
 def enum_list_kind(enum_cls, what: str, width: int = 22) -> Kind:
@@ -145,10 +164,12 @@ def reference_kind(matcher: str, *, many: bool, width: int = 28) -> Kind:
 
     def parse(value, refdata):
         found = getattr(refdata, matcher)
-        if many:
-            return tuple(found.get_many(as_text(value)))
         text_value = as_text(value)
-        return found.get(text_value) if text_value and text_value.strip() else None
+        if many:
+            return memo(refdata, (matcher, True, text_value), lambda: tuple(found.get_many(text_value)))
+        if not text_value or not text_value.strip():
+            return None
+        return memo(refdata, (matcher, False, text_value), lambda: found.get(text_value))
 
     def to_cell(value):
         if many:

@@ -44,7 +44,7 @@ def header_key(text: str | None) -> str:
     return n.fold(raw)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Column:
     """One column of a sheet: its contract header, the model attribute it fills and how its cells read."""
 
@@ -93,7 +93,7 @@ class Column:
         return self.kind.to_cell(self.get(obj))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SheetSpec:
     """A sheet of the workbook and the record type its rows describe."""
 
@@ -105,6 +105,8 @@ class SheetSpec:
     personal: bool = False
     #: How rows without Réf. find their record, in French, for the Notice sheet.
     matching: str = ""
+    #: ``clean`` takes ``check_unique`` (the importer checks Réf. and SIRET uniqueness in batch).
+    unique: bool = False
     by_key: dict[str, Column] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -234,6 +236,7 @@ ACTORS = SheetSpec(
         Column("Description", "description", cells.text(None, width=50)),
     ),
     matching="Réf., sinon SIRET ; sinon nouvel acteur (doublon possible signalé : même nom et même code postal).",
+    unique=True,
 )
 
 CONTACTS = SheetSpec(
@@ -300,6 +303,7 @@ INITIATIVES = SheetSpec(
         Column("Description", "description", cells.text(None, width=50)),
     ),
     matching="Réf. ; sinon nouvelle initiative.",
+    unique=True,
 )
 
 PROGRAMMES = SheetSpec(
@@ -340,6 +344,7 @@ PROGRAMMES = SheetSpec(
         Column("Comment candidater", "how_to_apply", cells.text(None, width=40)),
     ),
     matching="Réf. ; sinon nouveau programme.",
+    unique=True,
 )
 
 REPORTS = SheetSpec(
@@ -423,6 +428,7 @@ PARTNERSHIPS = SheetSpec(
         Column("Notes", "notes", cells.text(None, width=40)),
     ),
     matching="Réf. ; sinon nouveau partenariat (référence attribuée).",
+    unique=True,
 )
 
 #: Every data sheet, in the order records are imported (a sheet may refer to the ones before it).

@@ -11,10 +11,11 @@ from __future__ import annotations
 import hashlib
 from typing import BinaryIO
 
+import sqlalchemy as sa
 from flask import current_app, has_app_context
 from sqlalchemy import orm as so
 
-from registry.models import AuditAction, ImportBatch, ImportStatus
+from registry.models import AuditAction, AuditEvent, ImportBatch, ImportStatus
 from registry.models.base import utcnow
 from registry.services.audit import diff, record_event, snapshot
 from registry.sqlite import write_lock
@@ -87,10 +88,11 @@ def apply_plan(session: so.Session, planner: Planner, *, user, source: str, batc
         if item.new:
             session.add(item.obj)
     session.flush()
+    events = []
     for item in planner.planned:
         changes = diff(item.before or {}, snapshot(item.obj))
         if changes or item.new:
-            record_event(
+            event = record_event(
                 session,
                 action=AuditAction.CREATE if item.new else AuditAction.UPDATE,
                 source=source,
@@ -99,7 +101,15 @@ def apply_plan(session: so.Session, planner: Planner, *, user, source: str, batc
                 changes=changes,
                 batch=batch,
             )
-    session.flush()
+            session.expunge(event)
+            events.append(event)
+    # The events are the ones record_event builds; thousands are written in one executemany rather than
+    # through the unit of work (which costs ten times more per row and is not needed: nothing refers to them).
+    columns = [c.key for c in AuditEvent.__table__.columns if c.key != "id"]
+    now = utcnow()
+    rows = [{k: getattr(e, k) for k in columns} | {"created_at": e.created_at or now} for e in events]
+    for start in range(0, len(rows), 5000):
+        session.execute(sa.insert(AuditEvent), rows[start : start + 5000])
 
 
 def import_workbook(

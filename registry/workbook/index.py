@@ -68,16 +68,18 @@ class Loader:
 class RecordIndex(Loader):
     """Records of one type by Réf. (slug or partnership ref), by name and (actors) by SIRET."""
 
-    def __init__(self, session: so.Session, model, what: str, name_attr: str):
+    def __init__(self, session: so.Session, model, what: str, name_attr: str, the: str = ""):
         super().__init__(session, model)
         self.what = what
+        self.the = the
         self.name_attr = name_attr
         self.key_attr = "ref" if model is Partnership else "slug"
         self.by_key: dict[str, object] = {}
         self.by_siret: dict[str, object] = {}
         self.by_name: dict[str, list] = defaultdict(list)
-        self.by_folded_name: dict[str, list] = defaultdict(list)
-        self.by_name_postcode: dict[tuple[str, str], object] = {}
+        self._entries: list[tuple] = []  # (target, name, postcode), for the folded indexes built on demand
+        self._folded: dict[str, list] | None = None
+        self._name_postcode: dict[tuple[str, str], object] | None = None
         cols = [model.id, getattr(model, self.key_attr), getattr(model, name_attr)]
         if model is Actor:
             cols += [Actor.siret, Actor.postcode]
@@ -89,11 +91,32 @@ class RecordIndex(Loader):
             self.by_key[key] = target
         if name:
             self.by_name[name.strip()].append(target)
-            self.by_folded_name[fold(name)].append(target)
+            self._entries.append((target, name, postcode))
+            if self._folded is not None:
+                self._folded.setdefault(fold(name), []).append(target)
+            if self._name_postcode is not None and postcode:
+                self._name_postcode.setdefault((match_key(name), postcode), target)
         if siret:
             self.by_siret[siret] = target
-        if name and postcode:
-            self.by_name_postcode.setdefault((match_key(name), postcode), target)
+
+    @property
+    def by_folded_name(self) -> dict[str, list]:
+        """Records by accent- and case-folded name (built on first use: folding every name has a cost)."""
+        if self._folded is None:
+            self._folded = defaultdict(list)
+            for target, name, _postcode in self._entries:
+                self._folded[fold(name)].append(target)
+        return self._folded
+
+    @property
+    def by_name_postcode(self) -> dict[tuple[str, str], object]:
+        """Actors by (matching form of the name, postcode): possible duplicates."""
+        if self._name_postcode is None:
+            self._name_postcode = {}
+            for target, name, postcode in self._entries:
+                if postcode:
+                    self._name_postcode.setdefault((match_key(name), postcode), target)
+        return self._name_postcode
 
     def register(self, obj) -> None:
         """Index a record planned by the workbook (new, or renamed)."""

@@ -54,9 +54,9 @@ class Planner:
         self.report = report
         self.refdata = ReferenceData(session)
         self.indexes = {
-            "actor": RecordIndex(session, Actor, "acteur", "name"),
-            "initiative": RecordIndex(session, Initiative, "initiative", "title"),
-            "programme": RecordIndex(session, LoanProgramme, "programme", "name"),
+            "actor": RecordIndex(session, Actor, "acteur", "name", the="de l'acteur"),
+            "initiative": RecordIndex(session, Initiative, "initiative", "title", the="de l'initiative"),
+            "programme": RecordIndex(session, LoanProgramme, "programme", "name", the="du programme"),
         }
         self.planned: list[Planned] = []
         self._own = {cols.ACTORS: "actor", cols.INITIATIVES: "initiative", cols.PROGRAMMES: "programme"}
@@ -273,12 +273,15 @@ class Planner:
             self._give_reference(spec, obj)
             self._warn_duplicate(spec, row, obj)
         try:
-            spec.clean(self.session, obj)
+            if spec.unique:
+                spec.clean(self.session, obj, check_unique=False)
+            else:
+                spec.clean(self.session, obj)
         except ValidationErrors as exc:
             for field_name, message in exc.errors.items():
-                col = spec.column_for_field(field_name)
-                index = next((i for i, c in mapping.items() if c is col), None)
-                row.errors.append((col, row.values.get(index) if index else None, message))
+                self._field_error(spec, mapping, row, field_name, message)
+        if spec.unique:
+            self._check_unique(spec, mapping, row, obj)
         if spec in self._own or spec is cols.PARTNERSHIPS:
             self._own_index(spec).register(obj)
         if row.errors:
@@ -302,6 +305,32 @@ class Planner:
         count.changed += 1
         self.report.changes.append(Change(spec.name, row.number, CHANGED, str(obj), fields))
         self.planned.append(Planned(spec, obj, False, before))
+
+    def _field_error(self, spec: SheetSpec, mapping: dict[int, Column], row: Row, field_name: str, message: str):
+        col = spec.column_for_field(field_name)
+        index = next((i for i, c in mapping.items() if c is col), None)
+        row.errors.append((col, row.values.get(index) if index else None, message))
+
+    def _check_unique(self, spec: SheetSpec, mapping: dict[int, Column], row: Row, obj) -> None:
+        """Réf. (and SIRET for actors) unique across the registry and the workbook, checked in memory."""
+        index = self._own_index(spec)
+        checks = [(index.key_attr, index.by_key)]
+        if spec is cols.ACTORS:
+            checks.append(("siret", index.by_siret))
+        failed = {f for c, _v, _m in row.errors if c is not None for f in c.error_fields}
+        for attr, table in checks:
+            value = getattr(obj, attr)
+            other = table.get(value) if value and attr not in failed else None
+            if other is None or index.obj(other) is obj:
+                continue
+            other = index.obj(other)
+            if attr == "siret":
+                message = f"Ce SIRET est déjà celui de l'acteur « {other.name} »."
+            elif spec is cols.PARTNERSHIPS:
+                message = f"La référence « {value} » est déjà utilisée par un autre partenariat."
+            else:
+                message = f"La référence « {value} » est déjà celle {index.the} « {other} »."
+            self._field_error(spec, mapping, row, attr, message)
 
     def _identity(self, spec: SheetSpec, row: Row):
         """What makes two rows of a sheet the same record."""

@@ -16,8 +16,11 @@ import warnings
 import zipfile
 from dataclasses import dataclass, field
 
-import openpyxl
-from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.styles.stylesheet import apply_stylesheet
+from openpyxl.utils.cell import coordinate_to_tuple
+from openpyxl.worksheet._reader import FORMULA_TAG, INLINE_STRING, WorkSheetParser
+from openpyxl.xml.constants import SHEET_MAIN_NS
 
 from registry.workbook.cells import CellError
 
@@ -34,6 +37,8 @@ MAX_EMPTY_RUN = 10_000
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 XLSX_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 XLSM_MAIN = "application/vnd.ms-excel.sheet.macroenabled.main+xml"
+TEXT_TAG = f"{{{SHEET_MAIN_NS}}}t"
+RUN_TAG = f"{{{SHEET_MAIN_NS}}}r"
 SAVE_AS_XLSX = "Ouvrez-le dans votre tableur et enregistrez-le au format « Classeur Excel (.xlsx) », puis importez-le."
 
 
@@ -145,6 +150,8 @@ class _SheetParser(WorkSheetParser):
         return self.row_counter, [self.parse_cell(el) for el in row]
 
     def parse_cell(self, element):
+        if element.get("t") == "inlineStr":
+            return self._inline_string(element)
         cell = super().parse_cell(element)
         if cell["value"] is None and element.find(FORMULA_TAG) is not None:
             cell["value"] = CellError(
@@ -160,6 +167,27 @@ class _SheetParser(WorkSheetParser):
             cell["value"] = CellError(f"La cellule contient une erreur de calcul ({shown}).", shown)
         return cell
 
+    def _inline_string(self, element):
+        # openpyxl builds a rich-text object per inline string (slow); the plain text is all we need.
+        # Runs (<r><t>) are joined; phonetic hints (<rPh>) are left out, as Excel shows them.
+        coordinate = element.get("r")
+        if coordinate:
+            row, column = coordinate_to_tuple(coordinate)
+            self.col_counter = column
+        else:
+            self.col_counter += 1
+            row, column = self.row_counter, self.col_counter
+        parts = []
+        inline = element.find(INLINE_STRING)
+        if inline is not None:
+            for child in inline:
+                if child.tag == TEXT_TAG:
+                    parts.append(child.text or "")
+                elif child.tag == RUN_TAG:
+                    parts.extend(t.text or "" for t in child.iter(TEXT_TAG))
+        value = "".join(parts) if inline is not None else None
+        return {"row": row, "column": column, "value": value, "data_type": "s", "style_id": 0}
+
 
 def read_sheets(data: bytes, *, wanted, max_rows: int) -> tuple[list[str], list[RawSheet]]:
     """All sheet names, and the rows of the sheets for which ``wanted(name)`` is true.
@@ -168,27 +196,37 @@ def read_sheets(data: bytes, *, wanted, max_rows: int) -> tuple[list[str], list[
     """
     check_archive(data)
     try:
-        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
+        # openpyxl's load_workbook(read_only=True) parses every sheet once just to size it when the file
+        # has no <dimension> element: open the workbook part by part instead, and stream each sheet once.
+        reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
+        reader.read_manifest()
+        reader.read_strings()
+        reader.read_workbook()
+        apply_stylesheet(reader.archive, reader.wb)
+        parts = [
+            (sheet.name, rel.target)
+            for sheet, rel in reader.parser.find_sheets()
+            if rel.target in reader.valid_files and "chartsheet" not in rel.Type
+        ]
     except Exception:  # noqa: BLE001 - openpyxl raises many kinds of errors on a damaged file
         raise WorkbookRejected("Le classeur est endommagé ou n'a pas pu être lu : enregistrez-le à nouveau.") from None
     try:
-        names = list(wb.sheetnames)
-        sheets = [_read_sheet(wb, name, max_rows) for name in names if wanted(name)]
+        sheets = [_read_sheet(reader, name, path, max_rows) for name, path in parts if wanted(name)]
     finally:
-        wb.close()
-    return names, sheets
+        reader.archive.close()
+    return [name for name, _path in parts], sheets
 
 
-def _read_sheet(wb, name: str, max_rows: int) -> RawSheet:
-    ws = wb[name]
+def _read_sheet(reader: ExcelReader, name: str, path: str, max_rows: int) -> RawSheet:
     sheet = RawSheet(name)
     empty_run = 0
+    wb = reader.wb
     try:
-        with warnings.catch_warnings(), ws._get_source() as src:
+        with warnings.catch_warnings(), reader.archive.open(path) as src:
             warnings.simplefilter("ignore", UserWarning)  # openpyxl warns about each bad date serial
             parser = _SheetParser(
                 src,
-                ws._shared_strings,
+                reader.shared_strings,
                 data_only=True,
                 epoch=wb.epoch,
                 date_formats=wb._date_formats,
