@@ -179,7 +179,8 @@ class ImportView(SecureBaseView):
             flash("Le classeur contient désormais des erreurs : rien n'a été importé.", "error")
             return redirect(url_for(".preview", batch_id=batch.id))
         _file(batch).unlink(missing_ok=True)
-        flash(f"Import appliqué : {applied.summary}", "success")
+        _report_file(batch).write_text(json.dumps(applied.to_dict(), default=str))
+        flash(applied.summary, "success")
         return redirect(url_for(".preview", batch_id=batch.id))
 
     @expose("/<int:batch_id>/abandonner", methods=("POST",))
