@@ -195,10 +195,13 @@ def bench(n: int) -> None:
     src, dst = OUT / f"source-{n}.sqlite", OUT / f"import-{n}.sqlite"
     print(f"\n=== {n:,} actors, {n // 5:,} initiatives, {n // 2:,} partnerships ===")
     run_phase("populate", n, src)
-    raw = run_phase("export_raw", n, src)
-    actors = run_phase("export_app", n, src, "actors")
+    # Best of three alternating runs: the machine is shared, a single run can be off by a factor of two.
+    raw, actors = {"seconds": float("inf")}, {"seconds": float("inf")}
+    for _ in range(3):
+        raw = min(raw, run_phase("export_raw", n, src), key=lambda r: r["seconds"])
+        actors = min(actors, run_phase("export_app", n, src, "actors"), key=lambda r: r["seconds"])
     full = run_phase("export_app", n, src, "all")
-    print("Export (write-only, streaming)")
+    print("Export (write-only, streaming; best of 3)")
     line("raw baseline (Core select + openpyxl write-only, actors)", raw)
     ratio = actors["seconds"] / raw["seconds"]
     line("app export of the actors sheet", actors, f"({ratio:.2f}× baseline; goal ≤ 1.5× and < 300 MB)")

@@ -103,11 +103,13 @@ def _join(values) -> str | None:
 DATE = Kind("date", lambda v, _r: n.parse_date(v), number_format="DD/MM/YYYY", width=12)
 MONEY = Kind("money", lambda v, _r: n.parse_decimal(v), number_format='#,##0.00\\ "€"', width=16)
 RATE = Kind("rate", lambda v, _r: n.parse_decimal(v, places=3, minimum=0, maximum=100), number_format="0.000", width=12)
-INT = Kind("int", lambda v, _r: n.parse_int(v, minimum=None), number_format="0", width=10)
-YEAR = Kind("int", lambda v, _r: n.parse_int(v, minimum=None), number_format="0", width=10)
+# Whole numbers and coordinates read well in the General format: no style, so they are written on openpyxl's
+# fast path (a styled cell costs about twice as much to write).
+INT = Kind("int", lambda v, _r: n.parse_int(v, minimum=None), width=10)
+YEAR = Kind("int", lambda v, _r: n.parse_int(v, minimum=None), width=10)
 BOOL = Kind("bool", lambda v, _r: n.parse_bool(v), to_cell=lambda v: "Oui" if v else "Non", width=10)
-LATITUDE = Kind("float", lambda v, _r: n.parse_coordinate(v, kind="latitude"), number_format="0.000000", width=12)
-LONGITUDE = Kind("float", lambda v, _r: n.parse_coordinate(v, kind="longitude"), number_format="0.000000", width=12)
+LATITUDE = Kind("float", lambda v, _r: n.parse_coordinate(v, kind="latitude"), width=12)
+LONGITUDE = Kind("float", lambda v, _r: n.parse_coordinate(v, kind="longitude"), width=12)
 
 
 def memo(refdata, key, compute):
