@@ -85,8 +85,9 @@ def register_blueprints(app: Flask) -> None:
 def register_admin(app: Flask) -> None:
     """The back office (a fresh Flask-Admin for each app)."""
     from registry.admin import init_admin
+    from registry.admin.io import init_io_views
 
-    init_admin(app)
+    init_io_views(init_admin(app))
 
 
 def register_errorhandlers(app: Flask) -> None:

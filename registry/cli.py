@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import sqlite3
@@ -174,3 +175,61 @@ def purge_account_requests_command(days: int | None, dry_run: bool) -> None:
     db.session.commit()
     verb = "seraient supprimées" if dry_run else "supprimées"
     click.echo(f"{count} demande(s) d'accès refusée(s) depuis plus de {days} jours {verb}.")
+
+
+@registry_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Afficher l'aperçu sans rien écrire.")
+def import_command(path: Path, dry_run: bool) -> None:
+    """Import a registry workbook (.xlsx): print the report; exit status 1 when it has errors."""
+    from registry.workbook.importer import import_workbook
+
+    with path.open("rb") as f:
+        report = import_workbook(db.session, f, filename=path.name, source="cli", dry_run=dry_run)
+    click.echo(report.to_text(max_items=None))
+    if report.errors:
+        raise click.exceptions.Exit(1)
+    if dry_run:
+        click.echo("Aperçu seulement (--dry-run) : rien n'a été écrit.")
+
+
+@registry_cli.command("export")
+@click.argument("dest", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--sans-contacts", "without_contacts", is_flag=True, help="Sans la feuille Contacts.")
+def export_command(dest: Path, without_contacts: bool) -> None:
+    """Export the whole registry as a workbook (.xlsx)."""
+    from registry.workbook.exporter import export_registry, record_export
+
+    with _atomic_output(dest) as f:
+        counts = export_registry(db.session, f, include_personal=not without_contacts)
+    record_export(db.session, user=None, source="cli", label=f"Export complet en ligne de commande ({dest.name})")
+    db.session.commit()
+    click.echo(f"Classeur écrit : {dest} (" + ", ".join(f"{k} : {v}" for k, v in counts.items()) + ")")
+
+
+@registry_cli.command("export-scdl")
+@click.argument("dest", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--tout", "include_all", is_flag=True, help="Toutes les conventions, même sous le seuil de 23 000 €.")
+def export_scdl_command(dest: Path, include_all: bool) -> None:
+    """Write the SCDL « subventions » open-data CSV of partnerships."""
+    from registry.workbook.exporter import record_export
+    from registry.workbook.scdl import write_scdl_csv
+
+    with _atomic_output(dest) as f:
+        count = write_scdl_csv(db.session, f, include_all=include_all)
+    record_export(db.session, user=None, source="cli", label=f"Export SCDL en ligne de commande ({dest.name})")
+    db.session.commit()
+    click.echo(f"Fichier SCDL écrit : {dest} ({count} convention(s))")
+
+
+@contextlib.contextmanager
+def _atomic_output(dest: Path):
+    """Write to a temporary file beside ``dest`` and move it in place only when complete."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.partiel")
+    try:
+        with tmp.open("wb") as f:
+            yield f
+        tmp.replace(dest)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,9 @@ def init_errors(app: Flask) -> None:
             return error
         if isinstance(error, InternalServerError):
             return internal_error(error)
+        if error.code == 413:
+            # The body was refused: reading request.form again (e.g. the page's logout form) would raise again.
+            request.__dict__["form"] = request.__dict__["files"] = ImmutableMultiDict()
         return render_error(error.code)
 
     @app.errorhandler(Exception)

@@ -41,6 +41,8 @@ def test_setup_twice_changes_nothing(fresh_app):
     counts = row_counts(fresh_app)
     assert (counts["axes"], counts["quartiers"]) == (5, 12)
     assert counts["sectors"] >= 4 and counts["legal_forms"] >= 10
+    assert (counts["actors"], counts["initiatives"], counts["partnerships"]) == (44, 16, 32)
+    assert "160 nouvelle(s) fiche(s)" in first.output
     assert "Comptes de démonstration créés" in first.output
     second = runner.invoke(args=["registry", "setup"])
     assert second.exit_code == 0, second.output

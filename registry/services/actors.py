@@ -16,8 +16,11 @@ from registry.services.slugs import check_slug, unique_slug
 
 
 @without_autoflush
-def clean_actor(session: so.Session, actor: Actor) -> None:
-    """Normalise an actor in place and check it; raises ValidationErrors naming each wrong field."""
+def clean_actor(session: so.Session, actor: Actor, *, check_unique: bool = True) -> None:
+    """Normalise an actor in place and check it; raises ValidationErrors naming each wrong field.
+
+    ``check_unique=False`` skips the uniqueness queries: the workbook importer checks them in batch.
+    """
     c = Collector()
     clean_field(c, actor, "name", require_text, 200, "Le nom")
     if actor.legal_form is None and actor.legal_form_id is None:
@@ -41,13 +44,13 @@ def clean_actor(session: so.Session, actor: Actor) -> None:
         c.add("esus_date", "La date d'agrément ESUS ne peut pas être dans le futur.")
     if (actor.latitude is None) != (actor.longitude is None) and "latitude" not in c.errors:
         c.add("longitude" if actor.longitude is None else "latitude", "Indiquez la latitude et la longitude ensemble.")
-    if actor.siret and "siret" not in c.errors:
+    if check_unique and actor.siret and "siret" not in c.errors:
         other = session.scalar(sa.select(Actor).where(Actor.siret == actor.siret, Actor.id != (actor.id or 0)))
         if other is not None:
             c.add("siret", f"Ce SIRET est déjà celui de l'acteur « {other.name} ».")
     if actor.slug:
         clean_field(c, actor, "slug", check_slug)
-        if "slug" not in c.errors:
+        if check_unique and "slug" not in c.errors:
             other = session.scalar(sa.select(Actor.name).where(Actor.slug == actor.slug, Actor.id != (actor.id or 0)))
             if other is not None:
                 c.add("slug", f"La référence « {actor.slug} » est déjà celle de l'acteur « {other} ».")

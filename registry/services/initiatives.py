@@ -13,8 +13,11 @@ from registry.services.slugs import check_slug, unique_slug
 
 
 @without_autoflush
-def clean_initiative(session: so.Session, initiative: Initiative) -> None:
-    """Normalise an initiative in place and check it; raises ValidationErrors."""
+def clean_initiative(session: so.Session, initiative: Initiative, *, check_unique: bool = True) -> None:
+    """Normalise an initiative in place and check it; raises ValidationErrors.
+
+    ``check_unique=False`` skips the uniqueness queries: the workbook importer checks them in batch.
+    """
     c = Collector()
     clean_field(c, initiative, "title", require_text, 200, "Le titre")
     clean_field(c, initiative, "summary", n.clean_text, 500)
@@ -44,7 +47,7 @@ def clean_initiative(session: so.Session, initiative: Initiative) -> None:
         c.add("partners", "Le porteur ne peut pas être aussi partenaire de sa propre initiative.")
     if initiative.slug:
         clean_field(c, initiative, "slug", check_slug)
-        if "slug" not in c.errors:
+        if check_unique and "slug" not in c.errors:
             other = session.scalar(
                 sa.select(Initiative.title).where(
                     Initiative.slug == initiative.slug, Initiative.id != (initiative.id or 0)

@@ -13,8 +13,11 @@ from registry.services.slugs import check_slug, unique_slug
 
 
 @without_autoflush
-def clean_programme(session: so.Session, programme: LoanProgramme) -> None:
-    """Normalise a loan programme in place and check it; raises ValidationErrors."""
+def clean_programme(session: so.Session, programme: LoanProgramme, *, check_unique: bool = True) -> None:
+    """Normalise a loan programme in place and check it; raises ValidationErrors.
+
+    ``check_unique=False`` skips the uniqueness queries: the workbook importer checks them in batch.
+    """
     c = Collector()
     clean_field(c, programme, "name", require_text, 200, "Le nom")
     clean_field(c, programme, "target_public", n.clean_text, 200)
@@ -47,7 +50,7 @@ def clean_programme(session: so.Session, programme: LoanProgramme) -> None:
     check_date_order(c, programme.start_date, programme.end_date, "end_date")
     if programme.slug:
         clean_field(c, programme, "slug", check_slug)
-        if "slug" not in c.errors:
+        if check_unique and "slug" not in c.errors:
             other = session.scalar(
                 sa.select(LoanProgramme.name).where(
                     LoanProgramme.slug == programme.slug, LoanProgramme.id != (programme.id or 0)

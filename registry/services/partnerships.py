@@ -21,8 +21,11 @@ PUBLICATION_THRESHOLD = Decimal("23000")
 
 
 @without_autoflush
-def clean_partnership(session: so.Session, partnership: Partnership) -> None:
-    """Normalise a partnership in place and check it; gives it a reference when it has none."""
+def clean_partnership(session: so.Session, partnership: Partnership, *, check_unique: bool = True) -> None:
+    """Normalise a partnership in place and check it; gives it a reference when it has none.
+
+    ``check_unique=False`` skips the uniqueness queries: the workbook importer checks them in batch.
+    """
     c = Collector()
     if partnership.actor is None and partnership.actor_id is None:
         c.add("actor", "L'acteur est obligatoire.")
@@ -44,8 +47,12 @@ def clean_partnership(session: so.Session, partnership: Partnership) -> None:
             c.add("ref", f"Référence invalide « {partnership.ref} » : lettres, chiffres et tirets (PART-2025-001).")
         else:
             partnership.ref = ref
-            other = session.scalar(
-                sa.select(Partnership.id).where(Partnership.ref == ref, Partnership.id != (partnership.id or 0))
+            other = (
+                session.scalar(
+                    sa.select(Partnership.id).where(Partnership.ref == ref, Partnership.id != (partnership.id or 0))
+                )
+                if check_unique
+                else None
             )
             if other is not None:
                 c.add("ref", f"La référence « {ref} » est déjà utilisée par un autre partenariat.")

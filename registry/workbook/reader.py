@@ -1,0 +1,265 @@
+"""Open an uploaded workbook safely and stream its cells.
+
+Before any XML is parsed, the file is checked: it must be a real .xlsx (not CSV, HTML, an old .xls, a
+password-protected file or a macro workbook), and its zip entries are bounded in number, size and
+compression ratio (zip bombs), and carry no DTD or entity declaration (XML bombs, external entities).
+openpyxl then parses with defusedxml (``openpyxl.DEFUSEDXML``), in read-only mode, row by row.
+
+openpyxl 3.1 (pinned) gives no public access to a read-only sheet's row attributes, merged cells or
+formulas without a cached value, so the sheet parser is subclassed (``_SheetParser``).
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.styles.stylesheet import apply_stylesheet
+from openpyxl.utils.cell import coordinate_to_tuple
+from openpyxl.worksheet._reader import FORMULA_TAG, INLINE_STRING, WorkSheetParser
+from openpyxl.xml.constants import SHEET_MAIN_NS
+
+from registry.workbook.cells import CellError
+
+#: An .xlsx holds a few dozen entries; thousands mean something else.
+MAX_ENTRIES = 2000
+#: Total size of the unzipped entries (a 200,000-row workbook stays well below).
+MAX_UNCOMPRESSED = 1024 * 1024 * 1024
+#: Above this size, an entry compressed more than MAX_RATIO times is a zip bomb.
+RATIO_CHECK_ABOVE = 8 * 1024 * 1024
+MAX_RATIO = 200
+#: Reading a sheet stops after this many empty rows in a row (LibreOffice may write a million).
+MAX_EMPTY_RUN = 10_000
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+XLSX_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+XLSM_MAIN = "application/vnd.ms-excel.sheet.macroenabled.main+xml"
+TEXT_TAG = f"{{{SHEET_MAIN_NS}}}t"
+RUN_TAG = f"{{{SHEET_MAIN_NS}}}r"
+SAVE_AS_XLSX = "Ouvrez-le dans votre tableur et enregistrez-le au format « Classeur Excel (.xlsx) », puis importez-le."
+
+
+class WorkbookRejected(Exception):
+    """The whole file cannot be read; ``message`` says why, in French."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class RawSheet:
+    """The non-empty rows of one sheet: (Excel row number, {column number: value})."""
+
+    name: str
+    rows: list[tuple[int, dict[int, object]]] = field(default_factory=list)
+    hidden_rows: list[int] = field(default_factory=list)
+    merged: list[str] = field(default_factory=list)
+    #: Row number where reading stopped after MAX_EMPTY_RUN empty rows (None when read to the end).
+    stopped_at: int | None = None
+
+
+def _sniff_not_zip(head: bytes, data: bytes) -> str:
+    if head.startswith(OLE_MAGIC):
+        if "EncryptionInfo".encode("utf-16-le") in data or "EncryptedPackage".encode("utf-16-le") in data:
+            return (
+                "Ce classeur est protégé par un mot de passe : le registre ne peut pas le lire. Enregistrez-en une "
+                "copie sans mot de passe (Fichier › Informations › Protéger le classeur), puis importez-la."
+            )
+        return "Ce fichier est au format Excel 97-2003 (.xls), que le registre ne lit pas. " + SAVE_AS_XLSX
+    sample = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if sample.startswith(b"<") and (b"<html" in sample or b"<!doctype html" in sample or b"<table" in sample):
+        return "Ce fichier est une page web (HTML) enregistrée avec l'extension .xlsx, pas un classeur. " + SAVE_AS_XLSX
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        text = head.decode("latin-1")
+    printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in text)
+    if head and printable / len(text) > 0.95:
+        return "Ce fichier est un fichier texte (CSV ?), pas un classeur Excel. " + SAVE_AS_XLSX
+    return "Ce fichier n'est pas un classeur Excel (.xlsx) lisible. " + SAVE_AS_XLSX
+
+
+def check_archive(data: bytes) -> None:
+    """Refuse what is not a plain .xlsx, before parsing any XML: raises WorkbookRejected."""
+    if not data:
+        raise WorkbookRejected("Le fichier est vide.")
+    if not data.startswith(b"PK\x03\x04"):
+        raise WorkbookRejected(_sniff_not_zip(data[:4096], data))
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise WorkbookRejected("Le classeur est endommagé ou incomplet : enregistrez-le à nouveau.") from None
+    with archive:
+        if len(entries) > MAX_ENTRIES:
+            raise WorkbookRejected(f"Fichier refusé : il contient {len(entries)} éléments compressés, c'est anormal.")
+        total = 0
+        for info in entries:
+            total += info.file_size
+            ratio = info.file_size / max(info.compress_size, 1)
+            if total > MAX_UNCOMPRESSED or (info.file_size > RATIO_CHECK_ABOVE and ratio > MAX_RATIO):
+                raise WorkbookRejected(
+                    "Fichier refusé : une fois décompressé, il serait démesurément volumineux "
+                    "(« bombe » de compression). Vérifiez le fichier ou découpez-le."
+                )
+        names = {info.filename for info in entries}
+        if "mimetype" in names and b"opendocument" in archive.read("mimetype")[:100]:
+            raise WorkbookRejected("Ce fichier est au format OpenDocument (.ods). " + SAVE_AS_XLSX)
+        if "[Content_Types].xml" not in names:
+            raise WorkbookRejected("Ce fichier compressé n'est pas un classeur Excel (.xlsx). " + SAVE_AS_XLSX)
+        content_types = _read_head(archive, "[Content_Types].xml", limit=1024 * 1024).lower()
+        if XLSM_MAIN.encode() in content_types or any(n.lower().endswith("vbaproject.bin") for n in names):
+            raise WorkbookRejected(
+                "Ce classeur contient des macros (.xlsm) : par sécurité, le registre ne les accepte pas. "
+                "Enregistrez-le au format « Classeur Excel (.xlsx) » (sans macros), puis importez-le."
+            )
+        if XLSX_MAIN.encode() not in content_types:
+            raise WorkbookRejected("Ce fichier compressé n'est pas un classeur Excel (.xlsx). " + SAVE_AS_XLSX)
+        for info in entries:
+            if info.filename.lower().endswith((".xml", ".rels", ".vml")):
+                head = _read_head(archive, info.filename, limit=4096).upper()
+                if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                    raise WorkbookRejected(
+                        "Fichier refusé par sécurité : il contient des déclarations XML (DTD ou entités) qu'un "
+                        "classeur Excel ne contient jamais."
+                    )
+
+
+def _read_head(archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
+    with archive.open(name) as f:
+        return f.read(limit)
+
+
+class _SheetParser(WorkSheetParser):
+    """openpyxl's streaming sheet parser, remembering hidden rows and formulas that have no value."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.hidden = False
+
+    def parse_row(self, row):
+        # Row attributes are not kept (a million formatted empty rows would fill memory).
+        self.hidden = row.get("hidden") in ("1", "true")
+        number = row.get("r")
+        self.row_counter = int(float(number)) if number else self.row_counter + 1
+        self.col_counter = 0
+        return self.row_counter, [self.parse_cell(el) for el in row]
+
+    def parse_cell(self, element):
+        if element.get("t") == "inlineStr":
+            return self._inline_string(element)
+        cell = super().parse_cell(element)
+        if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+            cell["value"] = CellError(
+                "Formule sans valeur calculée : ouvrez le classeur dans votre tableur, laissez-le calculer, "
+                "enregistrez-le, puis importez-le (ou remplacez la formule par sa valeur).",
+                "(formule)",
+            )
+        elif cell["data_type"] == "e" and element.get("t", "n") == "n":
+            # openpyxl turns a date serial it cannot convert into an error cell
+            cell["value"] = CellError("Date hors limites : elle doit être comprise entre 1900 et 2100.", "(date)")
+        elif cell["data_type"] == "e":
+            shown = str(cell["value"])
+            cell["value"] = CellError(f"La cellule contient une erreur de calcul ({shown}).", shown)
+        return cell
+
+    def _inline_string(self, element):
+        # openpyxl builds a rich-text object per inline string (slow); the plain text is all we need.
+        # Runs (<r><t>) are joined; phonetic hints (<rPh>) are left out, as Excel shows them.
+        coordinate = element.get("r")
+        if coordinate:
+            row, column = coordinate_to_tuple(coordinate)
+            self.col_counter = column
+        else:
+            self.col_counter += 1
+            row, column = self.row_counter, self.col_counter
+        parts = []
+        inline = element.find(INLINE_STRING)
+        if inline is not None:
+            for child in inline:
+                if child.tag == TEXT_TAG:
+                    parts.append(child.text or "")
+                elif child.tag == RUN_TAG:
+                    parts.extend(t.text or "" for t in child.iter(TEXT_TAG))
+        value = "".join(parts) if inline is not None else None
+        return {"row": row, "column": column, "value": value, "data_type": "s", "style_id": 0}
+
+
+def read_sheets(data: bytes, *, wanted, max_rows: int) -> tuple[list[str], list[RawSheet]]:
+    """All sheet names, and the rows of the sheets for which ``wanted(name)`` is true.
+
+    Raises WorkbookRejected for an unreadable file or a sheet with more than ``max_rows`` non-empty rows.
+    """
+    check_archive(data)
+    try:
+        # openpyxl's load_workbook(read_only=True) parses every sheet once just to size it when the file
+        # has no <dimension> element: open the workbook part by part instead, and stream each sheet once.
+        reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
+        reader.read_manifest()
+        reader.read_strings()
+        reader.read_workbook()
+        apply_stylesheet(reader.archive, reader.wb)
+        parts = [
+            (sheet.name, rel.target)
+            for sheet, rel in reader.parser.find_sheets()
+            if rel.target in reader.valid_files and "chartsheet" not in rel.Type
+        ]
+    except Exception:  # noqa: BLE001 - openpyxl raises many kinds of errors on a damaged file
+        raise WorkbookRejected("Le classeur est endommagé ou n'a pas pu être lu : enregistrez-le à nouveau.") from None
+    try:
+        sheets = [_read_sheet(reader, name, path, max_rows) for name, path in parts if wanted(name)]
+    finally:
+        reader.archive.close()
+    return [name for name, _path in parts], sheets
+
+
+def _read_sheet(reader: ExcelReader, name: str, path: str, max_rows: int) -> RawSheet:
+    sheet = RawSheet(name)
+    empty_run = 0
+    wb = reader.wb
+    try:
+        with warnings.catch_warnings(), reader.archive.open(path) as src:
+            warnings.simplefilter("ignore", UserWarning)  # openpyxl warns about each bad date serial
+            parser = _SheetParser(
+                src,
+                reader.shared_strings,
+                data_only=True,
+                epoch=wb.epoch,
+                date_formats=wb._date_formats,
+                timedelta_formats=wb._timedelta_formats,
+            )
+            for number, cells in parser.parse():
+                values = {c["column"]: c["value"] for c in cells if not _blank(c["value"])}
+                if not values:
+                    empty_run += 1
+                    if empty_run >= MAX_EMPTY_RUN:
+                        sheet.stopped_at = number
+                        break
+                    continue
+                empty_run = 0
+                if parser.hidden:
+                    sheet.hidden_rows.append(number)
+                sheet.rows.append((number, values))
+                if len(sheet.rows) > max_rows + 1:
+                    raise WorkbookRejected(
+                        f"Trop de lignes dans la feuille « {name} » : {max_rows:,} au plus par import. "
+                        "Découpez le fichier en plusieurs classeurs.".replace(",", "\u202f")
+                    )
+            merged = parser.merged_cells
+            if merged is not None:
+                sheet.merged = [str(m.ref) for m in merged.mergeCell]
+    except WorkbookRejected:
+        raise
+    except Exception:  # noqa: BLE001 - defusedxml and openpyxl errors on hostile or damaged XML
+        raise WorkbookRejected(
+            f"La feuille « {name} » n'a pas pu être lue (contenu XML invalide ou refusé par sécurité)."
+        ) from None
+    return sheet
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())

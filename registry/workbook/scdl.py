@@ -1,0 +1,122 @@
+"""SCDL « subventions » 2.1.1: the open-data CSV of the city's subsidy conventions (décret n° 2017-779).
+
+16 columns in the schema's order, UTF-8, comma, CRLF, decimal point, ISO dates, ``oui``/``non``, one row per
+beneficiary. By default only the conventions the city must publish: above 23 000 € (PUBLICATION_THRESHOLD),
+signed (signed, active or ended), with a convention date. Reserved contracts (public procurement, not
+subsidies) are never included.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+from typing import TextIO
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy import orm as so
+
+from registry.models import Partnership, PartnershipKind, PartnershipNature, PartnershipStatus, PaymentTerms
+from registry.services.partnerships import PUBLICATION_THRESHOLD
+
+HEADER = (
+    "nomAttribuant",
+    "idAttribuant",
+    "dateConvention",
+    "referenceDecision",
+    "nomBeneficiaire",
+    "idBeneficiaire",
+    "rnaBeneficiaire",
+    "objet",
+    "montant",
+    "nature",
+    "conditionsVersement",
+    "datesPeriodeVersement",
+    "idRAE",
+    "notificationUE",
+    "pourcentageSubvention",
+    "dispositifAide",
+)
+NATURE = {
+    PartnershipNature.CASH: "aide en numéraire",
+    PartnershipNature.IN_KIND: "aide en nature",
+    PartnershipNature.MIXED: "aide en numéraire;aide en nature",
+}
+PAYMENT = {PaymentTerms.SINGLE: "unique", PaymentTerms.INSTALMENTS: "échelonné", PaymentTerms.OTHER: "autre"}
+PUBLISHED_STATUSES = (PartnershipStatus.SIGNED, PartnershipStatus.ACTIVE, PartnershipStatus.ENDED)
+#: Kinds that are not subsidies: never in the SCDL file.
+NOT_SUBSIDIES = (PartnershipKind.RESERVED_CONTRACT,)
+
+
+def scdl_query(*, include_all: bool = False):
+    """The partnerships of the SCDL file, oldest convention first."""
+    query = (
+        sa.select(Partnership)
+        .options(so.joinedload(Partnership.actor))
+        .where(
+            Partnership.status.in_(PUBLISHED_STATUSES),
+            Partnership.kind.not_in(NOT_SUBSIDIES),
+            Partnership.convention_date.is_not(None),
+            Partnership.amount.is_not(None),
+        )
+        .order_by(Partnership.convention_date, Partnership.ref)
+    )
+    if not include_all:
+        query = query.where(Partnership.amount > PUBLICATION_THRESHOLD)
+    return query
+
+
+def _number(value: Decimal) -> str:
+    """'47800.20', '25000', '0.5': decimal point, no thousands separator, no exponent."""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def scdl_row(p: Partnership, funder_name: str, funder_siret: str) -> list[str]:
+    """One SCDL row for a partnership (its one beneficiary)."""
+    actor = p.actor
+    rna = actor.rna if actor.rna and actor.rna.startswith("W") else ""
+    if p.start_date and p.end_date:
+        period = f"{p.start_date.isoformat()}/{p.end_date.isoformat()}"
+    else:
+        period = (p.start_date or p.convention_date).isoformat()
+    return [
+        funder_name,
+        funder_siret,
+        p.convention_date.isoformat(),
+        p.decision_reference or "",
+        actor.name,
+        actor.siret or "",
+        rna,
+        p.object[:256],
+        _number(p.amount),
+        NATURE[p.nature or PartnershipNature.CASH],
+        PAYMENT.get(p.payment_terms, "unique"),
+        period,
+        "",
+        "oui" if p.eu_notification else "non",
+        _number(p.subsidy_share or Decimal("1")),
+        "",
+    ]
+
+
+def write_scdl_csv(session: so.Session, fp, *, include_all: bool = False) -> int:
+    """Write the SCDL « subventions » CSV to ``fp`` (binary, or text opened with newline=''); returns the
+    number of rows. The funder is ORGANISATION_NAME with the SIRET CITY_SIRET."""
+    text: TextIO = fp if isinstance(fp, io.TextIOBase) else io.TextIOWrapper(fp, encoding="utf-8", newline="")
+    writer = csv.writer(text, delimiter=",", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(HEADER)
+    funder_name = current_app.config["ORGANISATION_NAME"]
+    funder_siret = current_app.config["CITY_SIRET"]
+    count = 0
+    # Beneficiaries with neither SIRET nor RNA cannot be published (the schema requires one of them).
+    for p in session.scalars(scdl_query(include_all=include_all).execution_options(yield_per=1000)):
+        if not p.actor.siret and not (p.actor.rna or "").startswith("W"):
+            continue
+        writer.writerow(scdl_row(p, funder_name, funder_siret))
+        count += 1
+    text.flush()
+    if text is not fp:
+        text.detach()
+    return count
