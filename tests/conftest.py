@@ -109,10 +109,22 @@ def _fresh_database(request, app):
 
 @pytest.fixture
 def session(app):
-    """``db.session`` inside an application context held for the whole test."""
+    """A database session of the test's own, as a second user of the database would have one.
+
+    It is deliberately not ``db.session`` in an application context held for the whole test: requests made
+    by the test client then run in contexts of their own, so a view that forgets to commit cannot pass a
+    test by sharing the test's session. After a request, start a new transaction (``session.commit()`` or
+    ``session.rollback()``) to see what the request wrote. Services that read ``current_app`` need a
+    ``with app.app_context():`` block.
+    """
     with app.app_context():
-        yield db.session
-        db.session.rollback()
+        engine = db.engine
+    own = sa.orm.Session(engine)
+    try:
+        yield own
+    finally:
+        own.rollback()
+        own.close()
 
 
 @pytest.fixture

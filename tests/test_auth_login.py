@@ -84,7 +84,7 @@ def test_login_rehashes_a_hash_made_with_older_parameters(client, session):
     user = make_user(session, role="officer", password_hash=weak)
     session.commit()
     assert post_login(client, user.email, DEFAULT_PASSWORD).status_code == 302
-    session.expire_all()
+    session.rollback()  # a new transaction sees what the request wrote
     new_hash = session.get(User, user.id).password_hash
     assert new_hash != weak and not passwords.needs_rehash(new_hash) and "m=47104" in new_hash
     assert passwords.verify_password(new_hash, DEFAULT_PASSWORD)
@@ -94,6 +94,7 @@ def test_login_is_audited(client, session):
     user = make_user(session, role="officer")
     session.commit()
     post_login(client, user.email, DEFAULT_PASSWORD)
+    session.rollback()  # a new transaction sees what the request wrote
     events = session.scalars(sa.select(AuditEvent).where(AuditEvent.action == AuditAction.LOGIN)).all()
     assert [(e.user_id, e.entity_id) for e in events] == [(user.id, user.id)]
 

@@ -131,18 +131,23 @@ def test_reset_link_kept_in_session_is_checked_again_at_submit(client, app, outb
 def test_tampered_and_expired_links_are_refused(app, session):
     user = make_user(session, role="officer")
     session.commit()
-    token = make_token(user, "reset")
-    assert read_token(session, token).user.id == user.id
-    payload, rest = token.split(".", 1)
-    for forged in (payload[:-2] + ("AA" if payload[-2:] != "AA" else "BB") + "." + rest, token[:-3] + "abc", "x.y.z"):
-        with pytest.raises(TokenError):
-            read_token(session, forged)
-    with pytest.raises(TokenError, match="expiré"):
-        read_token(session, token, now=time.time() + 3601)
-    invitation = make_token(user, "invite")
-    assert read_token(session, invitation, now=time.time() + 3 * 24 * 3600).purpose == "invite"
-    with pytest.raises(TokenError, match="expiré"):
-        read_token(session, invitation, now=time.time() + app.config["INVITATION_MAX_AGE"] + 1)
+    with app.app_context():  # tokens are signed with the application's secret key
+        token = make_token(user, "reset")
+        assert read_token(session, token).user.id == user.id
+        payload, rest = token.split(".", 1)
+        for forged in (
+            payload[:-2] + ("AA" if payload[-2:] != "AA" else "BB") + "." + rest,
+            token[:-3] + "abc",
+            "x.y.z",
+        ):
+            with pytest.raises(TokenError):
+                read_token(session, forged)
+        with pytest.raises(TokenError, match="expiré"):
+            read_token(session, token, now=time.time() + 3601)
+        invitation = make_token(user, "invite")
+        assert read_token(session, invitation, now=time.time() + 3 * 24 * 3600).purpose == "invite"
+        with pytest.raises(TokenError, match="expiré"):
+            read_token(session, invitation, now=time.time() + app.config["INVITATION_MAX_AGE"] + 1)
 
 
 def test_expired_link_page_is_french(client, app, outbox, monkeypatch):

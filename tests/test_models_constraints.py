@@ -218,14 +218,12 @@ def test_money_is_exact_decimal(session):
 
 
 def test_version_counter_refuses_stale_update(app, session):
-    from registry.extensions import db
-
     actor = make_actor(session, name="Version un")
     session.commit()
     assert actor.version == 1
     session.expunge(actor)  # keep what this officer loaded, as a form would
     session.rollback()
-    with sa.orm.Session(db.engine) as other:  # a second officer saves first
+    with sa.orm.Session(session.get_bind()) as other:  # a second officer saves first
         other_actor = other.get(Actor, actor.id)
         other_actor.name = "Changé ailleurs"
         other.commit()
@@ -247,3 +245,25 @@ def test_partnership_kind_stored_as_value(session):
     partnership = make_partnership(session, kind=PartnershipKind.PREMISES)
     value = session.execute(sa.text("SELECT kind FROM partnerships WHERE id = :id"), {"id": partnership.id}).scalar()
     assert value == "premises"
+
+
+def test_changing_only_links_moves_the_version(session):
+    actor = make_actor(session, axes=["former"])
+    session.commit()
+    assert actor.version == 1
+    actor.axes.append(ref(session, Axis, "echanger"))
+    session.commit()
+    assert actor.version == 2
+    actor.axes = [a for a in actor.axes if a.code != "former"]
+    session.commit()
+    assert actor.version == 3
+
+
+def test_changing_only_an_initiatives_partners_moves_its_version(session):
+    from registry.models import InitiativePartner
+
+    initiative = make_initiative(session)
+    session.commit()
+    initiative.partners.append(InitiativePartner(actor=make_actor(session), role="Co-porteur"))
+    session.commit()
+    assert initiative.version == 2

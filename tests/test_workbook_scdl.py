@@ -23,6 +23,13 @@ SCHEMA_PATH = next(
 )
 
 
+@pytest.fixture(autouse=True)
+def _app_context(app):
+    """The SCDL writer reads the city's name and SIRET from the configuration."""
+    with app.app_context():
+        yield
+
+
 def scdl(session, **kwargs) -> tuple[bytes, int]:
     out = io.BytesIO()
     count = write_scdl_csv(session, out, **kwargs)

@@ -23,7 +23,6 @@ from wtforms import HiddenField
 from registry.admin.labels import field_label
 from registry.admin.values import display_value
 from registry.models import AuditAction, AuditEvent
-from registry.models.base import utcnow
 from registry.services.archive import dependents_of
 from registry.services.audit import diff, json_value, record_event, snapshot
 from registry.services.errors import ValidationErrors
@@ -252,10 +251,7 @@ class EditingMixin:
             form.populate_obj(model)
             self.clean(model)
             self._on_model_change(form, model, False)
-            after_record = snapshot(model)
-            if diff(before[0], after_record) and hasattr(model, "updated_at"):
-                model.updated_at = utcnow()  # the version moves even when only links changed
-            session.flush()
+            session.flush()  # registry.services.versioning moves the version even when only links changed
             self.record_changes(model, before, (snapshot(model), self._children_after(model)))
             session.commit()
         except ValidationErrors as exc:
