@@ -89,9 +89,9 @@ def record_id(app, view, records) -> int:
         return db.session.scalar(sa.select(sa.func.min(pk))) or 1
 
 
-def concrete(url: str, records) -> str:
+def concrete(url: str, records, view=None) -> str:
     """A view URL with its placeholders filled (integer ids with a real import batch)."""
-    url = url.replace("<export_type>", "csv")
+    url = url.replace("<export_type>", (getattr(view, "export_types", None) or ["csv"])[0])
     url = re.sub(r"<(?:[a-z]+:)?key>", "acteurs-axes-quartiers", url)
     url = re.sub(r"<int:[^>]+>", str(records.get("ImportBatch", 1)), url)
     return re.sub(r"<[^>]+>", "x", url)
@@ -103,7 +103,7 @@ def admin_requests(app, records):
     for view in admin._views:
         ident = record_id(app, view, records)
         for url, name, methods in view._urls:
-            base = (view.url.rstrip("/") + concrete(url, records)) if url != "/" else view.url.rstrip("/") + "/"
+            base = (view.url.rstrip("/") + concrete(url, records, view)) if url != "/" else view.url.rstrip("/") + "/"
             query = f"?id={ident}&name={next(iter(getattr(view, '_form_ajax_refs', {}) or {'x': 0}))}&query=co"
             for method in methods or ("GET",):
                 if method in ("GET", "POST"):

@@ -111,4 +111,4 @@ def test_open_data_page_lists_files_columns_and_configured_licence(client, app, 
         assert f'href="{href}"' in html
     for field in ACTOR_FIELDS:
         assert f"<td>{field.key}</td>" in html
-    assert "SCDL" not in html  # shown only once the SCDL download exists (workbook issue)
+    assert 'href="/donnees/subventions-scdl.csv"' in html and 'href="/donnees/subventions-scdl.csv?tout=1"' in html

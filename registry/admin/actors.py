@@ -88,6 +88,10 @@ def _esus_expiring_clause():
 class ActorView(SecureModelView):
     """Actors: the columns an officer scans, folded search, the filters of the plan."""
 
+    allow_export = True
+    workbook_sheet = "Acteurs"
+    export_types = ["xlsx"]
+
     cleaner = clean_actor
     audited_children = {"contacts": clean_contact}
     archived_clause = Actor.status == ActorStatus.ARCHIVED

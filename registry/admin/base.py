@@ -17,6 +17,7 @@ from flask_admin.contrib.sqla import ModelView
 from flask_login import current_user
 
 from registry.admin.editing import SOURCE, TECHNICAL_FIELDS, EditingMixin, RegistryForm
+from registry.admin.exports import WorkbookExportMixin
 from registry.admin.filters import ArchiveFilter
 from registry.admin.formatting import TYPE_FORMATTERS, RegistryModelConverter
 from registry.admin.history import history_events
@@ -60,7 +61,7 @@ class SecureBaseView(AccessMixin, BaseView):
     """A custom back-office page (not bound to a model)."""
 
 
-class SecureModelView(EditingMixin, AccessMixin, ModelView):
+class SecureModelView(WorkbookExportMixin, EditingMixin, AccessMixin, ModelView):
     """Base of every model view: rights derived from the role, on the server, at each request."""
 
     form_base_class = RegistryForm
@@ -71,7 +72,7 @@ class SecureModelView(EditingMixin, AccessMixin, ModelView):
     allow_create = True
     allow_edit = True
     allow_delete = True
-    #: List exports follow the workbook format (wired in one place, here, once the workbook module lands).
+    #: List exports: views with a ``workbook_sheet`` export their rows in the workbook format (admin/exports.py).
     allow_export = False
     #: Columns holding contacts' personal data: never listed, detailed or exported without READ_PERSONAL.
     personal_columns: frozenset[str] = frozenset()
@@ -189,6 +190,8 @@ class SecureModelView(EditingMixin, AccessMixin, ModelView):
     def export(self, export_type):
         if not self.can_export:
             abort(403)
+        if export_type == "xlsx" and self.workbook_sheet:
+            return self.export_workbook()
         return super().export(export_type)
 
     def get_export_value(self, model, name):
@@ -246,7 +249,10 @@ class SecureModelView(EditingMixin, AccessMixin, ModelView):
         return query
 
     def get_query(self):
-        return self.scope_query(super().get_query().options(*self.query_options))
+        query = super().get_query()
+        if not g.get("workbook_export"):  # the workbook exporter loads what its sheet needs itself
+            query = query.options(*self.query_options)
+        return self.scope_query(query)
 
     def get_count_query(self):
         return self.scope_query(super().get_count_query())

@@ -46,6 +46,10 @@ def _lead(view, context, model, name):
 class InitiativeView(SecureModelView):
     """Initiatives: folded search, filters by axis, quartier, sector, status, year and amounts."""
 
+    allow_export = True
+    workbook_sheet = "Initiatives"
+    export_types = ["xlsx"]
+
     cleaner = clean_initiative
     archived_clause = Initiative.archived_at.is_not(None)
     query_options = (

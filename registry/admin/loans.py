@@ -24,6 +24,10 @@ def _purposes(view, context, model, name):
 class ProgrammeView(SecureModelView):
     """Loan programmes: lender, purposes, amounts, rates, envelope."""
 
+    allow_export = True
+    workbook_sheet = "Programmes de prêt"
+    export_types = ["xlsx"]
+
     cleaner = clean_programme
     archived_clause = LoanProgramme.archived_at.is_not(None)
     query_options = (so.selectinload(LoanProgramme.lender), so.selectinload(LoanProgramme.axes))
@@ -72,6 +76,10 @@ class ProgrammeView(SecureModelView):
 
 class LoanReportView(SecureModelView):
     """Aggregated results of a programme for a period: never data about one borrower."""
+
+    allow_export = True
+    workbook_sheet = "Bilans de prêts"
+    export_types = ["xlsx"]
 
     cleaner = clean_report
     query_options = (so.joinedload(LoanReport.programme), so.joinedload(LoanReport.quartier))

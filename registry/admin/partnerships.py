@@ -62,6 +62,10 @@ def _ending_clause(value):
 class PartnershipView(SecureModelView):
     """Partnerships: newest conventions first, filters by kind, status, year, amount, axis and quartier."""
 
+    allow_export = True
+    workbook_sheet = "Partenariats"
+    export_types = ["xlsx"]
+
     cleaner = clean_partnership
     query_options = (so.selectinload(Partnership.actor),)
 

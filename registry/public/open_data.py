@@ -4,13 +4,13 @@ Route layout::
 
     /donnees/                               public.open_data    the page: files, columns, licence
     /donnees/<dataset>.<format>             public.download     acteurs | initiatives | prets, csv | xlsx | geojson
-    /donnees/subventions-scdl.csv           public.download_scdl  RESERVED for the SCDL « subventions » CSV:
-        it is written by registry.workbook.scdl.write_scdl_csv (workbook issue) and wired here when both
-        branches are merged; the page shows its section as soon as that endpoint exists.
+    /donnees/subventions-scdl.csv           public.download_scdl  the SCDL « subventions » 2.1.1 CSV of the
+        conventions above 23 000 € of public actors (registry.workbook.scdl; ``?tout=1``: every amount)
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,6 +24,7 @@ from registry.public.fields import ACTOR_FIELDS, INITIATIVE_FIELDS, PROGRAMME_FI
 from registry.public.http import cache_data, data_etag, last_change
 from registry.public.views import bp
 from registry.services import public_records
+from registry.workbook.scdl import write_scdl_csv
 
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -124,5 +125,23 @@ def download(dataset: str, fmt: str):
 
 def _not_modified(etag: str, modified: datetime) -> Response:
     response = Response(status=304)
+    response.set_etag(etag)
+    return cache_data(response, modified)
+
+
+@bp.route("/donnees/subventions-scdl.csv")
+def download_scdl():
+    """The SCDL « subventions » CSV of the conventions of public actors (by default those the city must publish)."""
+    include_all = request.args.get("tout") == "1"
+    session = db.session
+    etag = data_etag(session, "scdl", "all" if include_all else "published")
+    modified = last_change(session)
+    if request.if_none_match.contains(etag):
+        return _not_modified(etag, modified)
+    body = io.BytesIO()
+    write_scdl_csv(session, body, include_all=include_all, public_only=True)
+    response = Response(body.getvalue(), mimetype=MEDIA_TYPES["csv"])
+    suffix = "-toutes" if include_all else ""
+    response.headers["Content-Disposition"] = f'attachment; filename="subventions{suffix}-scdl-lille.csv"'
     response.set_etag(etag)
     return cache_data(response, modified)

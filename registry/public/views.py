@@ -50,14 +50,6 @@ def esus_current(esus_date) -> bool:
     return directory.esus_is_current(esus_date)
 
 
-@bp.app_template_global()
-def has_endpoint(endpoint: str) -> bool:
-    """True when the application serves ``endpoint`` (parts built by other modules appear when present)."""
-    from flask import current_app
-
-    return endpoint in current_app.view_functions
-
-
 @bp.route("/")
 def home():
     """À découvrir: the five axes with their actors and initiatives, key figures, latest initiatives."""

@@ -17,8 +17,10 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import orm as so
 
-from registry.models import Partnership, PartnershipKind, PartnershipNature, PartnershipStatus, PaymentTerms
+from registry.models import Actor, Partnership, PartnershipKind, PartnershipNature, PartnershipStatus, PaymentTerms
 from registry.services.partnerships import PUBLICATION_THRESHOLD
+from registry.services.spreadsheet import neutralise_formula
+from registry.services.visibility import public_actor_clause
 
 HEADER = (
     "nomAttribuant",
@@ -49,8 +51,8 @@ PUBLISHED_STATUSES = (PartnershipStatus.SIGNED, PartnershipStatus.ACTIVE, Partne
 NOT_SUBSIDIES = (PartnershipKind.RESERVED_CONTRACT,)
 
 
-def scdl_query(*, include_all: bool = False):
-    """The partnerships of the SCDL file, oldest convention first."""
+def scdl_query(*, include_all: bool = False, public_only: bool = False):
+    """The partnerships of the SCDL file, oldest convention first (``public_only``: of public actors only)."""
     query = (
         sa.select(Partnership)
         .options(so.joinedload(Partnership.actor))
@@ -64,6 +66,8 @@ def scdl_query(*, include_all: bool = False):
     )
     if not include_all:
         query = query.where(Partnership.amount > PUBLICATION_THRESHOLD)
+    if public_only:
+        query = query.where(Partnership.actor_id.in_(sa.select(Actor.id).where(public_actor_clause())))
     return query
 
 
@@ -85,11 +89,11 @@ def scdl_row(p: Partnership, funder_name: str, funder_siret: str) -> list[str]:
         funder_name,
         funder_siret,
         p.convention_date.isoformat(),
-        p.decision_reference or "",
-        actor.name,
+        neutralise_formula(p.decision_reference or ""),
+        neutralise_formula(actor.name),
         actor.siret or "",
         rna,
-        p.object[:256],
+        neutralise_formula(p.object)[:256],
         _number(p.amount),
         NATURE[p.nature or PartnershipNature.CASH],
         PAYMENT.get(p.payment_terms, "unique"),
@@ -101,9 +105,10 @@ def scdl_row(p: Partnership, funder_name: str, funder_siret: str) -> list[str]:
     ]
 
 
-def write_scdl_csv(session: so.Session, fp, *, include_all: bool = False) -> int:
+def write_scdl_csv(session: so.Session, fp, *, include_all: bool = False, public_only: bool = False) -> int:
     """Write the SCDL « subventions » CSV to ``fp`` (binary, or text opened with newline=''); returns the
-    number of rows. The funder is ORGANISATION_NAME with the SIRET CITY_SIRET."""
+    number of rows. The funder is ORGANISATION_NAME with the SIRET CITY_SIRET. ``public_only`` keeps the
+    conventions of actors shown on the public site (the open-data page)."""
     text: TextIO = fp if isinstance(fp, io.TextIOBase) else io.TextIOWrapper(fp, encoding="utf-8", newline="")
     writer = csv.writer(text, delimiter=",", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(HEADER)
@@ -111,7 +116,9 @@ def write_scdl_csv(session: so.Session, fp, *, include_all: bool = False) -> int
     funder_siret = current_app.config["CITY_SIRET"]
     count = 0
     # Beneficiaries with neither SIRET nor RNA cannot be published (the schema requires one of them).
-    for p in session.scalars(scdl_query(include_all=include_all).execution_options(yield_per=1000)):
+    for p in session.scalars(
+        scdl_query(include_all=include_all, public_only=public_only).execution_options(yield_per=1000)
+    ):
         if not p.actor.siret and not (p.actor.rna or "").startswith("W"):
             continue
         writer.writerow(scdl_row(p, funder_name, funder_siret))

@@ -1,0 +1,53 @@
+"""List exports of the back office in the registry's workbook format (WORKBOOK.md): the rows the list shows
+(its filters, search and sort; every page), one sheet, with the Notice and Listes sheets. Audited."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date
+
+from flask import abort, g, send_file
+from flask_login import current_user
+
+from registry.auth.permissions import READ_PERSONAL, has_ability
+from registry.extensions import db
+from registry.services.slugs import make_slug
+from registry.workbook.exporter import export_query, record_export
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: Exports are built in memory up to this size, then on disk (bounded memory for big registries).
+SPOOL_BYTES = 8 * 1024 * 1024
+
+
+class WorkbookExportMixin:
+    """Adds the ``xlsx`` export of a list view whose model has a sheet in the workbook format."""
+
+    #: The workbook sheet of the view's model ("Acteurs", "Partenariats"...); None: no workbook export.
+    workbook_sheet: str | None = None
+
+    def export_workbook(self):
+        """The list's current rows (all pages) as a one-sheet registry workbook."""
+        if not self.workbook_sheet:
+            abort(404)
+        args = self._get_list_extra_args()
+        g.workbook_export = True
+        sort = self._get_column_by_idx(args.sort)
+        # page_size=0: no LIMIT; execute=False: the filtered, searched, sorted query itself.
+        _count, query = self.get_list(
+            None, sort[0] if sort else None, args.sort_desc, args.search, args.filters, page_size=0, execute=False
+        )
+        buffer = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - send_file closes it
+        rows = export_query(
+            db.session,
+            self.workbook_sheet,
+            query.statement,
+            buffer,
+            include_personal=has_ability(current_user, READ_PERSONAL),
+        )
+        record_export(
+            db.session, user=current_user, source="admin", label=f"Export de la liste « {self.name} » ({rows} lignes)"
+        )
+        db.session.commit()
+        buffer.seek(0)
+        name = f"{make_slug(self.workbook_sheet)}-{date.today():%Y-%m-%d}.xlsx"
+        return send_file(buffer, mimetype=XLSX_MIMETYPE, as_attachment=True, download_name=name)
