@@ -47,6 +47,7 @@ def load_configuration(app: Flask, config: dict | None) -> None:
     if app.config["ENV"] == "production" or app.config.get("TESTING"):
         app.debug = False
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # one line per plugin at every start
 
 
 def register_extensions(app: Flask) -> None:

@@ -39,8 +39,8 @@ def setup_command(demo: bool | None) -> None:
     """Migrate the database, load reference data and, on an empty registry, demo data and accounts."""
     from flask_migrate import upgrade
 
-    from registry.services.demo import load_demo
     from registry.services.reference import load_reference
+    from registry.workbook.demo import load_demo
 
     if demo is None:
         demo = current_app.config["ENV"] != "production"

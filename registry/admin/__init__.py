@@ -8,6 +8,8 @@ from flask import Flask, request
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
+from registry.admin.account_requests import DecidedRequestView, PendingRequestView
+from registry.admin.accounts import UserView
 from registry.admin.actors import ActorView
 from registry.admin.audit import AuditEventView, ImportBatchView, ReviewQueueView
 from registry.admin.dashboard import DashboardView
@@ -18,7 +20,17 @@ from registry.admin.labels import field_label
 from registry.admin.loans import LoanReportView, ProgrammeView
 from registry.admin.partnerships import PartnershipView
 from registry.admin.reference import REFERENCE_VIEWS
-from registry.models import Actor, AuditEvent, ImportBatch, Initiative, LoanProgramme, LoanReport, Partnership
+from registry.models import (
+    AccountRequest,
+    Actor,
+    AuditEvent,
+    ImportBatch,
+    Initiative,
+    LoanProgramme,
+    LoanReport,
+    Partnership,
+    User,
+)
 from registry.templating import csp_nonce
 
 
@@ -47,9 +59,16 @@ def init_admin(app: Flask) -> Admin:
         admin.add_view(view_class(model, name=name, endpoint=model.__name__.lower(), category="Référentiels"))
     app.extensions["registry_admin"] = admin
     _register_helpers(app, admin)
-    from registry.admin.accounts import add_account_views
-
-    add_account_views(admin)
+    accounts = "Comptes"
+    admin.add_view(UserView(User, name="Utilisateurs", endpoint="users", category=accounts))
+    admin.add_view(
+        PendingRequestView(AccountRequest, name="Demandes d'accès", endpoint="account_requests", category=accounts)
+    )
+    admin.add_view(
+        DecidedRequestView(
+            AccountRequest, name="Demandes traitées", endpoint="account_requests_decided", category=accounts
+        )
+    )
     return admin
 
 

@@ -15,7 +15,7 @@ from registry.admin.base import SecureModelView
 from registry.admin.forms import AdminForm
 from registry.auth.permissions import MANAGE_USERS
 from registry.extensions import db
-from registry.models import AccountRequest, Role, User
+from registry.models import Role, User
 from registry.services.accounts import create_user, delete_user, update_user
 from registry.services.credentials import send_invitation
 from registry.services.errors import ValidationError, ValidationErrors
@@ -199,22 +199,3 @@ class UserView(AdminOnlyView):
     @action("reactivate", "Réactiver", "Réactiver les comptes choisis ?")
     def action_reactivate(self, ids):
         flash(f"{self._set_active(ids, True)} compte(s) réactivé(s).", "success")
-
-
-def add_account_views(admin) -> None:
-    """Register the account views (category « Comptes »)."""
-    from registry.admin.account_requests import DecidedRequestView, PendingRequestView
-
-    admin.add_view(UserView(User, db, name="Utilisateurs", endpoint="users", category="Comptes"))
-    admin.add_view(
-        PendingRequestView(AccountRequest, db, name="Demandes d'accès", endpoint="account_requests", category="Comptes")
-    )
-    admin.add_view(
-        DecidedRequestView(
-            AccountRequest,
-            db,
-            name="Demandes traitées",
-            endpoint="account_requests_decided",
-            category="Comptes",
-        )
-    )

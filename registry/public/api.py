@@ -25,15 +25,11 @@ from registry.public.fields import (
     jsonable,
 )
 from registry.public.http import cache_data, last_change
+from registry.public.limits import DEFAULT_LIMIT, GEOJSON_DEFAULT_LIMIT, GEOJSON_MAX_LIMIT, MAX_LIMIT
 from registry.services import directory, loans_simulator, public_records
 from registry.services.errors import ValidationError, ValidationErrors
 
 api_bp = Blueprint("api", __name__)
-
-DEFAULT_LIMIT = 20
-MAX_LIMIT = 100
-GEOJSON_DEFAULT_LIMIT = 5000
-GEOJSON_MAX_LIMIT = 5000
 
 
 class BadRequest(Exception):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import current_app
 
-from registry.public.api import DEFAULT_LIMIT, GEOJSON_MAX_LIMIT, MAX_LIMIT
 from registry.public.fields import ACTOR_FIELDS, INITIATIVE_FIELDS, PROGRAMME_FIELDS, Field
+from registry.public.limits import DEFAULT_LIMIT, GEOJSON_MAX_LIMIT, MAX_LIMIT
 
 #: JSON Schema of the flat values, per field key (anything else is a nullable string).
 FLAT_TYPES = {
