@@ -79,8 +79,7 @@ def actor_id_of(obj) -> int | None:
     return getattr(obj, "actor_id", None)
 
 
-def record_event(
-    session: so.Session,
+def event_values(
     *,
     action: AuditAction,
     source: str,
@@ -92,27 +91,34 @@ def record_event(
     entity_label: str | None = None,
     actor_id: int | None = None,
     batch=None,
-) -> AuditEvent:
-    """Add one audit event (the caller commits). With ``obj`` the entity fields are taken from it."""
+) -> dict[str, Any]:
+    """The column values of one audit event (``obj`` must have its id). With ``obj`` the entity fields are
+    taken from it."""
     if obj is not None:
-        if sa.inspect(obj).transient or sa.inspect(obj).pending:
-            session.flush()
         entity_type = entity_type or type(obj).__name__
         entity_id = entity_id if entity_id is not None else obj.id
         entity_label = entity_label or str(obj)
         actor_id = actor_id if actor_id is not None else actor_id_of(obj)
-    event = AuditEvent(
-        action=action,
-        source=source,
-        user_id=getattr(user, "id", None),
-        user_label=getattr(user, "email", None),
-        entity_type=entity_type or "",
-        entity_id=entity_id,
-        entity_label=(entity_label or "")[:300],
-        actor_id=actor_id,
-        changes=changes or {},
-        personal=(entity_type in PERSONAL_TYPES) or isinstance(obj, Contact),
-        batch_id=getattr(batch, "id", None),
-    )
+    return {
+        "action": action,
+        "source": source,
+        "user_id": getattr(user, "id", None),
+        "user_label": getattr(user, "email", None),
+        "entity_type": entity_type or "",
+        "entity_id": entity_id,
+        "entity_label": (entity_label or "")[:300],
+        "actor_id": actor_id,
+        "changes": changes or {},
+        "personal": (entity_type in PERSONAL_TYPES) or isinstance(obj, Contact),
+        "batch_id": getattr(batch, "id", None),
+    }
+
+
+def record_event(session: so.Session, **fields) -> AuditEvent:
+    """Add one audit event (the caller commits); takes the arguments of ``event_values``."""
+    obj = fields.get("obj")
+    if obj is not None and (sa.inspect(obj).transient or sa.inspect(obj).pending):
+        session.flush()
+    event = AuditEvent(**event_values(**fields))
     session.add(event)
     return event
