@@ -234,7 +234,7 @@ def test_import_exception_mid_apply_rolls_everything_back(session, monkeypatch):
     before = {m: count(session, m) for m in (Actor, Contact, Initiative, Partnership, AuditEvent)}
     data = xlsx({"Acteurs": actors_sheet(*[actor(n) for n in range(1, 30)])})
     calls = []
-    real = importer.record_event
+    real = importer.event_values
 
     def failing(*args, **kwargs):
         calls.append(1)
@@ -242,7 +242,7 @@ def test_import_exception_mid_apply_rolls_everything_back(session, monkeypatch):
             raise RuntimeError("panne simulée")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(importer, "record_event", failing)
+    monkeypatch.setattr(importer, "event_values", failing)
     with pytest.raises(RuntimeError):
         run(session, data)
     session.expire_all()
