@@ -12,18 +12,29 @@ import sqlalchemy as sa
 from flask import has_request_context, request
 
 _WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-_force_immediate: contextvars.ContextVar[bool] = contextvars.ContextVar("sqlite_immediate", default=False)
+_mode: contextvars.ContextVar[str | None] = contextvars.ContextVar("sqlite_begin_mode", default=None)
 
 
 @contextlib.contextmanager
-def write_lock():
-    """Transactions begun inside this block take SQLite's write lock at BEGIN (e.g. applying an import
-    from the command line). Elsewhere than SQLite it changes nothing."""
-    token = _force_immediate.set(True)
+def _begin_mode(mode: str):
+    token = _mode.set(mode)
     try:
         yield
     finally:
-        _force_immediate.reset(token)
+        _mode.reset(token)
+
+
+def write_lock():
+    """Transactions begun inside this block take SQLite's write lock at BEGIN (e.g. applying an import
+    from the command line). Elsewhere than SQLite it changes nothing."""
+    return _begin_mode("IMMEDIATE")
+
+
+def reading():
+    """Transactions begun inside this block only read (e.g. the preview of an upload, inside a POST): they do
+    not take the write lock, so long reading work never makes other writers wait. End the transaction before
+    writing anything. Elsewhere than SQLite it changes nothing."""
+    return _begin_mode("DEFERRED")
 
 
 def _begin_statement() -> str:
@@ -31,7 +42,8 @@ def _begin_statement() -> str:
     # once with SQLITE_BUSY when another writer committed in between (its snapshot is stale): form
     # posts and explicit write blocks therefore take the write lock at BEGIN and wait in the busy
     # handler instead. Reads (GET requests, scripts) start deferred transactions and never hold the lock.
-    if _force_immediate.get() or (has_request_context() and request.method in _WRITE_METHODS):
+    mode = _mode.get()
+    if mode == "IMMEDIATE" or (mode is None and has_request_context() and request.method in _WRITE_METHODS):
         return "BEGIN IMMEDIATE"
     return "BEGIN"
 

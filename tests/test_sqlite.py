@@ -97,3 +97,27 @@ def test_concurrent_writers_wait_instead_of_failing(sqlite_app):
         t.join(30)
     assert errors == []
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Actor)) == 201
+
+
+def test_reading_block_inside_a_post_leaves_the_write_lock_free(sqlite_app):
+    """An upload's preview (a POST that only reads while it plans) must not make other writers wait."""
+    from registry.sqlite import configure_sqlite, reading
+
+    impatient = sa.create_engine(db.engine.url)
+    configure_sqlite(impatient, busy_timeout_ms=200)  # another officer, who gives up after 0.2 s
+
+    def other_officer_saves(name):
+        with sa.orm.Session(impatient) as other:
+            make_actor(other, name=name)
+            other.commit()
+
+    with sqlite_app.test_request_context("/admin/import/", method="POST"):
+        with reading():
+            db.session.execute(sa.select(Actor)).all()  # a long read, its transaction still open
+            other_officer_saves("Écrit pendant l'aperçu")
+        db.session.rollback()
+        db.session.execute(sa.select(Actor)).all()  # a POST's ordinary transaction takes the write lock...
+        with pytest.raises(sa.exc.OperationalError, match="locked"):
+            other_officer_saves("Doit attendre")  # ...so the other writer waits (here: gives up)
+        db.session.rollback()
+    impatient.dispose()

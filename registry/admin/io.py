@@ -24,7 +24,7 @@ from registry.auth.permissions import EXPORT, IMPORT, READ_PERSONAL, has_ability
 from registry.extensions import db
 from registry.models import ImportBatch, ImportStatus
 from registry.models.base import utcnow
-from registry.sqlite import write_lock
+from registry.sqlite import reading, write_lock
 from registry.workbook.exporter import export_registry, record_export, write_error_workbook, write_template
 from registry.workbook.importer import PlanChanged, import_workbook
 from registry.workbook.report import ImportReport
@@ -90,12 +90,15 @@ class ImportView(SecureBaseView):
         data = upload.read()
         purge_expired_uploads()
         filename = Path(upload.filename).name[:255]
-        report = import_workbook(db.session, io.BytesIO(data), filename=filename, user=current_user, dry_run=True)
+        user = current_user._get_current_object()
+        with reading():  # planning only reads: other officers' saves need not wait for it
+            db.session.rollback()  # ends the request's write transaction before the long read
+            report = import_workbook(db.session, io.BytesIO(data), filename=filename, user=user, dry_run=True)
         batch = ImportBatch(
             filename=filename,
             file_hash=report.file_hash,
-            user_id=current_user.id,
-            user_label=current_user.email,
+            user_id=user.id,
+            user_label=user.email,
             status=ImportStatus.PREVIEWED if report.ok else ImportStatus.FAILED,
             counts=report.counts_dict(),
             error_count=len(report.errors),
