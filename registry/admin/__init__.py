@@ -48,8 +48,10 @@ def init_admin(app: Flask) -> Admin:
     app.extensions["registry_admin"] = admin
     _register_helpers(app, admin)
     from registry.admin.accounts import add_account_views
+    from registry.admin.personal_data import add_personal_data_view
 
     add_account_views(admin)
+    add_personal_data_view(admin)
     return admin
 
 

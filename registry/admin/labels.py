@@ -48,6 +48,7 @@ FIELDS: dict[str, dict[str, str]] = {
         "contacts": "Contacts",
         "partner_changes": "À relire",
     },
+    "Person": {"erased": "Données effacées"},
     "Contact": {
         "full_name": "Nom complet",
         "role": "Fonction",
@@ -155,6 +156,8 @@ ENTITY_NAMES = {
     "User": "Utilisateur",
     "AccountRequest": "Demande de compte",
     "ImportBatch": "Import",
+    "Person": "Personne (données personnelles)",
+    "Workbook": "Classeur",
 }
 
 #: Where audit events come from.
