@@ -89,7 +89,7 @@ def index():
 
 def _entered(form) -> dict:
     """The profile form's values in the audit's form (labels of quartier, axes, sectors), for a conflict."""
-    values = {name: json_value(value) for name, value in form.values().items()}
+    values = {name: json_value(v.strip() if isinstance(v, str) else v) for name, v in form.values().items()}
     for name, model, label in (("axes", Axis, "label"), ("sectors", Sector, "label")):
         ids = [int(i) for i in values.get(name) or [] if str(i).isdigit()]
         rows = db.session.scalars(sa.select(getattr(model, label)).where(model.id.in_(ids))) if ids else []
