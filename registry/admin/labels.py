@@ -50,6 +50,7 @@ FIELDS: dict[str, dict[str, str]] = {
     },
     "Person": {"erased": "Données effacées"},
     "Contact": {
+        "actor": "Acteur",
         "full_name": "Nom complet",
         "role": "Fonction",
         "public": "Visible du public",

@@ -30,7 +30,9 @@ class VersionedForm(FlaskForm):
 
 
 class ProfileForm(VersionedForm):
-    description = TextAreaField("Présentation de la structure", validators=[Optional(), Length(max=5000)])
+    description = TextAreaField(
+        "Présentation de la structure", validators=[Optional(), Length(max=5000)], render_kw={"rows": 7}
+    )
     axes = CheckboxList("Axes du plan ESS", coerce=str)
     sectors = CheckboxList("Secteurs d'activité", coerce=str)
     website = StringField("Site web", validators=[Optional(), Length(max=300)])
