@@ -141,9 +141,13 @@ def test_partner_pages_on_a_phone(open_page, registry_data):
     page = open_page(width=375, height=812)
     sign_in(page, registry_data["partner"])
     page.wait_for_url("**/espace-partenaire/")
-    for url, name in (("/espace-partenaire/", "partner-dashboard-375"), ("/espace-partenaire/profil", "partner-profile-375"),
-                      ("/espace-partenaire/contacts/", "partner-contacts-375"),
-                      ("/espace-partenaire/partenariats", "partner-partnerships-375")):  # fmt: skip
+    phone_pages = (
+        ("/espace-partenaire/", "partner-dashboard-375"),
+        ("/espace-partenaire/profil", "partner-profile-375"),
+        ("/espace-partenaire/contacts/", "partner-contacts-375"),
+        ("/espace-partenaire/partenariats", "partner-partnerships-375"),
+    )
+    for url, name in phone_pages:
         page.goto(url)
         # Nothing wider than the screen: no horizontal scrolling on a phone.
         width = page.evaluate("document.documentElement.scrollWidth")
