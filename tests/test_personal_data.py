@@ -199,3 +199,17 @@ def test_last_active_admin_cannot_be_erased(app):
         with pytest.raises(ValidationError, match="dernière"):
             erase_person(session, find_person(session, email="seule.admin@example.org"), user=None)
         assert admin.active
+
+
+def test_changes_about_an_erased_person_cannot_be_undone(app, person):
+    from registry.services.reverts import revert_event
+
+    with app.app_context(), database(app) as session:
+        erase_person(session, find_person(session, email=EMAIL), user=None)
+    with app.app_context(), database(app) as session:
+        update = session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.entity_type == "Contact", AuditEvent.action == AuditAction.UPDATE)
+        ).one()
+        with pytest.raises(ValidationError, match="effacées"):
+            revert_event(session, update, user=None)
+        session.rollback()
