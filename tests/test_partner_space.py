@@ -44,6 +44,7 @@ def test_dashboard_shows_profile_completeness_and_links(client, mine):
     assert 'href="/espace-partenaire/profil#location"' in page
     assert "Ouvrir la page publique" in page and f"/acteurs/{mine.slug}" in page
     assert "Partenariats avec la Ville (1)" in page and "Initiatives (1)" in page
+    assert "no-store" in client.get("/espace-partenaire/").headers["Cache-Control"]  # private data: never cached
 
 
 def test_completeness_counts_what_the_partner_fills_in(app, client, mine):

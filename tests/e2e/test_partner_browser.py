@@ -145,6 +145,7 @@ def test_partner_pages_on_a_phone(open_page, registry_data):
         ("/espace-partenaire/", "partner-dashboard-375"),
         ("/espace-partenaire/profil", "partner-profile-375"),
         ("/espace-partenaire/contacts/", "partner-contacts-375"),
+        ("/espace-partenaire/contacts/nouveau", "partner-contact-form-375"),
         ("/espace-partenaire/partenariats", "partner-partnerships-375"),
     )
     for url, name in phone_pages:
