@@ -46,6 +46,7 @@ FIELDS: dict[str, dict[str, str]] = {
         "volunteers": "Bénévoles",
         "founding_year": "Année de création",
         "contacts": "Contacts",
+        "partnerships": "Partenariats",
         "partner_changes": "À relire",
     },
     "Person": {"erased": "Données effacées"},

@@ -72,10 +72,16 @@ def note_forged_fields(session: so.Session, actor: Actor, names: Iterable[str], 
             source=PARTNER_SOURCE,
             user=user,
             obj=actor,
-            entity_label=f"{actor.name} — champs non modifiables envoyés et ignorés : {', '.join(forged)}",
+            entity_label=f"{actor.name} — champs non modifiables envoyés et ignorés : {_labels(forged)}",
             changes={},
         )
     return forged
+
+
+def _labels(fields: list[str]) -> str:
+    from registry.admin.labels import field_label  # the French names officers read everywhere else
+
+    return ", ".join(field_label("Actor", f.removesuffix("_id")) for f in fields)
 
 
 def _reference_rows(session: so.Session, model, ids) -> list:
