@@ -135,6 +135,10 @@ def test_partner_edits_profile_and_contact_and_officer_reviews(open_page, regist
     assert "Régie de quartier de Fives" in queue and "Camille Martin" in queue
     assert "Directrice générale" in queue and "services aux habitants de Fives" in queue and "Samir Benali" in queue
     screenshot(officer, "partner-review-queue-officer-1280")
+    officer.goto(f"/admin/donnees-personnelles/?email={registry_data['partner']}")
+    assert "Comptes (1)" in officer.content()
+    screenshot(officer, "personal-data-officer-1280")
+    assert officer.csp.violations(officer) == []
 
 
 def test_partner_pages_on_a_phone(open_page, registry_data):
