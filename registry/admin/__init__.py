@@ -17,6 +17,7 @@ from registry.admin.initiatives import InitiativeView
 from registry.admin.labels import field_label
 from registry.admin.loans import LoanReportView, ProgrammeView
 from registry.admin.partnerships import PartnershipView
+from registry.admin.personal_data import PersonalDataView
 from registry.admin.reference import REFERENCE_VIEWS
 from registry.models import Actor, AuditEvent, ImportBatch, Initiative, LoanProgramme, LoanReport, Partnership
 from registry.templating import csp_nonce
@@ -43,15 +44,15 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(AuditEventView(AuditEvent, name="Journal des modifications", endpoint="auditevent",
                                   category=follow_up))  # fmt: skip
     admin.add_view(ImportBatchView(ImportBatch, name="Imports", endpoint="importbatch", category=follow_up))
+    admin.add_view(PersonalDataView(name="Données personnelles", endpoint="personal_data",
+                                    url="/admin/donnees-personnelles", category=follow_up))  # fmt: skip
     for view_class, model, name in REFERENCE_VIEWS:
         admin.add_view(view_class(model, name=name, endpoint=model.__name__.lower(), category="Référentiels"))
     app.extensions["registry_admin"] = admin
     _register_helpers(app, admin)
     from registry.admin.accounts import add_account_views
-    from registry.admin.personal_data import add_personal_data_view
 
     add_account_views(admin)
-    add_personal_data_view(admin)
     return admin
 
 

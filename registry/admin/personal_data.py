@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from flask import abort, current_app, flash, redirect, request, url_for
-from flask_admin import Admin, expose
+from flask_admin import expose
 from flask_login import current_user
 
 from registry.admin.base import SecureBaseView
@@ -95,12 +95,3 @@ class PersonalDataView(SecureBaseView):
             "success",
         )
         return redirect(url_for(".index"))
-
-
-def add_personal_data_view(admin: Admin) -> None:
-    """Register the page under « Suivi »."""
-    admin.add_view(
-        PersonalDataView(
-            name="Données personnelles", endpoint="personal_data", url="/admin/donnees-personnelles", category="Suivi"
-        )
-    )
