@@ -19,6 +19,7 @@ from registry.admin.initiatives import InitiativeView
 from registry.admin.labels import field_label
 from registry.admin.loans import LoanReportView, ProgrammeView
 from registry.admin.partnerships import PartnershipView
+from registry.admin.personal_data import PersonalDataView
 from registry.admin.reference import REFERENCE_VIEWS
 from registry.models import (
     AccountRequest,
@@ -55,6 +56,8 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(AuditEventView(AuditEvent, name="Journal des modifications", endpoint="auditevent",
                                   category=follow_up))  # fmt: skip
     admin.add_view(ImportBatchView(ImportBatch, name="Imports", endpoint="importbatch", category=follow_up))
+    admin.add_view(PersonalDataView(name="Données personnelles", endpoint="personal_data",
+                                    url="/admin/donnees-personnelles", category=follow_up))  # fmt: skip
     for view_class, model, name in REFERENCE_VIEWS:
         admin.add_view(view_class(model, name=name, endpoint=model.__name__.lower(), category="Référentiels"))
     app.extensions["registry_admin"] = admin

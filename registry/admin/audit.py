@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from flask import flash, url_for
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
 from flask_admin.actions import action
+from flask_admin.helpers import get_redirect_target
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from registry.admin import filters as f
 from registry.admin.base import SecureModelView
 from registry.admin.formatting import format_datetime
 from registry.admin.history import entity_name, event_changes, source_name, visible_events_clause
-from registry.admin.labels import ENTITY_NAMES, SOURCES
+from registry.admin.labels import ENTITY_NAMES, SOURCES, field_labels
 from registry.auth.permissions import WRITE
 from registry.models import AuditAction, AuditEvent, ImportBatch, ImportStatus
+from registry.services.errors import ValidationError
+from registry.services.reverts import revert_event, revertible
 from registry.services.review import mark_reviewed, pending_clause
 
 #: Record types that have a back-office page, by audited entity type.
@@ -63,8 +68,50 @@ class ReadOnlyView(SecureModelView):
     allow_delete = False
 
 
-class AuditEventView(ReadOnlyView):
+def _revert_button(view, context, model, name):
+    if not view.can_revert(model):
+        return ""
+    return Markup(
+        '<form method="post" action="{}" class="d-inline">'
+        '<input type="hidden" name="csrf_token" value="{}"><input type="hidden" name="id" value="{}">'
+        '<input type="hidden" name="url" value="{}">'
+        '<button type="submit" class="btn btn-sm btn-outline-danger" title="Remettre les valeurs d\'avant">'
+        "Rétablir</button></form>"
+    ).format(view.get_url(".revert_view"), generate_csrf(), model.id, request.full_path)
+
+
+class RevertMixin:
+    """« Rétablir » on an audit event: the values before the change come back through the record's service,
+    unless the record changed since (then nothing happens and the officer is told why); audited."""
+
+    def can_revert(self, event) -> bool:
+        """For templates: the user may undo this event and it is of a kind that can be undone."""
+        return self.writable and revertible(event)
+
+    @expose("/revert/", methods=("POST",))
+    def revert_view(self):
+        if not self.writable:
+            abort(403)
+        event = self.get_one(request.form.get("id", ""))
+        return_url = get_redirect_target() or self.get_url(".index_view")
+        if event is None:
+            flash("Cette modification n'existe pas ou ne vous est pas accessible.", "error")
+            return redirect(return_url)
+        try:
+            done = revert_event(self.db_session, event, user=current_user)
+        except ValidationError as exc:
+            self.db_session.rollback()
+            flash(exc.message, "error")
+        else:
+            self.db_session.commit()
+            flash(f"Modification rétablie ({len(done.changes)} champ(s)) ; l'annulation figure au journal.", "success")
+        return redirect(return_url)
+
+
+class AuditEventView(RevertMixin, ReadOnlyView):
     """Every change, who made it and when; events with contacts' personal data for officers only."""
+
+    details_template = "admin/registry/audit_details.html"
 
     column_list = ("created_at", "user_label", "source", "action", "entity_type", "entity_label", "changes")
     column_details_list = ("created_at", "user_label", "source", "action", "entity_type", "entity_label",
@@ -97,11 +144,15 @@ class ReviewQueueView(AuditEventView):
 
     is_review_queue = True
     required_ability = WRITE
-    column_list = ("created_at", "user_label", "entity_type", "entity_label", "changes")
+    column_list = ("created_at", "user_label", "entity_type", "entity_label", "changes", "revert")
     column_default_sort = [("created_at", False), ("id", False)]
-    column_formatters = {**AuditEventView.column_formatters, "changes": _changes}
+    column_formatters = {**AuditEventView.column_formatters, "changes": _changes, "revert": _revert_button}
     column_filters = ()
     column_searchable_list = ("entity_label", "user_label")
+
+    def __init__(self, model, session=None, **kwargs):
+        self.column_labels = {**field_labels(model.__name__), "revert": "Annuler"}
+        super().__init__(model, session, **kwargs)
 
     def scope_query(self, query):
         return super().scope_query(query).filter(pending_clause())

@@ -70,6 +70,35 @@ class Conflict:
     at: object = None
 
 
+def describe_conflict(session, model, opened: dict | None, entered: dict) -> Conflict:
+    """What changed in ``model`` since its state ``opened`` (unsealed from the form), what the user typed that
+    differs from the current values (``entered``: {field: JSON value}), and who changed it last. Shared by the
+    back office and the partner space."""
+    current = snapshot(model)
+    model_class = type(model)
+    model_name = model_class.__name__
+    conflict = Conflict()
+    if opened is not None:
+        conflict.changes = [
+            (field_label(model_name, k), display_value(model_class, k, a), display_value(model_class, k, b))
+            for k, (a, b) in diff(opened, current).items()
+        ]
+    for name, value in entered.items():
+        if name not in current:
+            continue
+        if value != current[name] and not (value in ("", None, []) and current[name] in ("", None, [])):
+            conflict.entered.append((field_label(model_name, name), display_value(model_class, name, value)))
+    event = session.scalar(
+        sa.select(AuditEvent)
+        .where(AuditEvent.entity_type == model_name, AuditEvent.entity_id == model.id)
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
+    if event is not None:
+        conflict.by, conflict.at = event.user_label or event.source, event.created_at
+    return conflict
+
+
 def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="admin-opened-state")
 
@@ -314,29 +343,12 @@ class EditingMixin:
 
     def report_conflict(self, form, model, opened: dict | None) -> None:
         """Nothing is saved: show what changed since the form was opened, and the form with current values."""
-        current = snapshot(model)
-        model_name = self.model.__name__
-        conflict = Conflict()
-        if opened is not None:
-            conflict.changes = [
-                (field_label(model_name, k), display_value(self.model, k, a), display_value(self.model, k, b))
-                for k, (a, b) in diff(opened, current).items()
-            ]
-        for name, form_field in form._fields.items():
-            if name in TECHNICAL_FIELDS or name not in current or getattr(form_field, "raw_data", None) is None:
-                continue
-            entered = json_value(form_field.data)
-            if entered != current[name] and not (entered in ("", None, []) and current[name] in ("", None, [])):
-                conflict.entered.append((field_label(model_name, name), display_value(self.model, name, entered)))
-        event = self.db_session.scalar(
-            sa.select(AuditEvent)
-            .where(AuditEvent.entity_type == model_name, AuditEvent.entity_id == model.id)
-            .order_by(AuditEvent.id.desc())
-            .limit(1)
-        )
-        if event is not None:
-            conflict.by, conflict.at = event.user_label or event.source, event.created_at
-        g.admin_conflict = conflict
+        entered = {
+            name: json_value(form_field.data)
+            for name, form_field in form._fields.items()
+            if name not in TECHNICAL_FIELDS and getattr(form_field, "raw_data", None) is not None
+        }
+        g.admin_conflict = describe_conflict(self.db_session, model, opened, entered)
         form.process(formdata=None, obj=model)
         for form_field in form:
             form_field.errors = []

@@ -46,9 +46,12 @@ FIELDS: dict[str, dict[str, str]] = {
         "volunteers": "Bénévoles",
         "founding_year": "Année de création",
         "contacts": "Contacts",
+        "partnerships": "Partenariats",
         "partner_changes": "À relire",
     },
+    "Person": {"erased": "Données effacées"},
     "Contact": {
+        "actor": "Acteur",
         "full_name": "Nom complet",
         "role": "Fonction",
         "public": "Visible du public",
@@ -155,6 +158,8 @@ ENTITY_NAMES = {
     "User": "Utilisateur",
     "AccountRequest": "Demande de compte",
     "ImportBatch": "Import",
+    "Person": "Personne (données personnelles)",
+    "Workbook": "Classeur",
 }
 
 #: Where audit events come from.

@@ -1,17 +1,178 @@
-"""Partner space pages."""
+"""Partner space pages: the organisation as the public sees it, its profile form, its partnerships and
+initiatives, and a download of its own data. Every view works on ``current_user.actor`` only: no URL takes
+an actor id, so there is nothing of another organisation to ask for."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from flask_login import current_user
+import io
+from datetime import date
 
-from registry.auth.permissions import OWN_ACTOR, require
+import sqlalchemy as sa
+from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from registry.admin.editing import describe_conflict, seal, unseal
+from registry.auth.permissions import OWN_ACTOR, has_ability, require
+from registry.extensions import db
+from registry.models import Axis, Contact, Partnership, Quartier, Sector
+from registry.partner import records
+from registry.partner.forms import ProfileForm
+from registry.services.audit import json_value, snapshot
+from registry.services.errors import ValidationErrors
+from registry.services.partner_space import StaleRecord, completeness, note_forged_fields, update_profile
+from registry.services.public_records import public_contacts
+from registry.sqlite import write_lock
+from registry.workbook import columns as cols
+from registry.workbook.exporter import export_queries, record_export
 
 bp = Blueprint("partner", __name__)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SAVED = "Modification enregistrée. Elle est visible tout de suite ; la Ville la relira."
+
+
+@bp.context_processor
+def partner_context() -> dict:
+    """Every partner page names the organisation (the signed-in partner's, never another)."""
+    actor = getattr(current_user, "actor", None) if has_ability(current_user, OWN_ACTOR) else None
+    return {"actor": actor} if actor is not None else {}
+
+
+def stamp(form, record) -> None:
+    """The record's version and signed state, in the form's hidden fields (the admin's conflict approach)."""
+    form.row_version.data = str(record.version)
+    form.opened_state.data = seal(snapshot(record))
+
+
+def show_errors(form, exc: ValidationErrors) -> None:
+    """Each French message on its field; messages about fields not on the form are flashed."""
+    for name, message in exc.errors.items():
+        target = form._fields.get(name) or form._fields.get(name.removesuffix("_id"))
+        if target is not None:
+            target.errors = [*list(target.errors or []), message]
+        else:
+            flash(message, "error")
+    flash("Rien n'a été enregistré : corrigez les champs signalés.", "error")
+
+
+def conflict_for(record, form, entered: dict):
+    """Roll back, then describe what changed since the form was opened (nothing was saved)."""
+    db.session.rollback()
+    conflict = describe_conflict(db.session, record, unseal(form.opened_state.data), entered)
+    flash("Cette fiche a été modifiée par quelqu'un d'autre depuis que vous l'avez ouverte : rien n'a été "
+          "enregistré. Le formulaire montre maintenant les valeurs actuelles.", "error")  # fmt: skip
+    return conflict
+
+
+def forged_names(form) -> set[str]:
+    """Names posted that are not fields of ``form`` (candidates for note_forged_fields)."""
+    return set(request.form.keys()) - set(form._fields)
 
 
 @bp.route("/")
 @require(OWN_ACTOR)
 def index():
-    """The partner's organisation as the public sees it."""
-    return render_template("partner/index.html", actor=current_user.actor)
+    """The organisation as the public sees it, what its page is missing, and links to edit."""
+    actor = current_user.actor
+    contact_count = db.session.scalar(sa.select(sa.func.count()).where(Contact.actor_id == actor.id))
+    checks = completeness(actor, contact_count)
+    return render_template(
+        "partner/index.html",
+        actor=actor,
+        checks=checks,
+        done=sum(1 for c in checks if c.done),
+        contacts=public_contacts(db.session, actor),
+        contact_count=contact_count,
+        counts=records.counts(db.session, actor),
+    )
+
+
+def _entered(form) -> dict:
+    """The profile form's values in the audit's form (labels of quartier, axes, sectors), for a conflict."""
+    values = {name: json_value(v.strip() if isinstance(v, str) else v) for name, v in form.values().items()}
+    for name, model, label in (("axes", Axis, "label"), ("sectors", Sector, "label")):
+        ids = [int(i) for i in values.get(name) or [] if str(i).isdigit()]
+        rows = db.session.scalars(sa.select(getattr(model, label)).where(model.id.in_(ids))) if ids else []
+        values[name] = sorted(rows)
+    chosen = str(values.get("quartier") or "")
+    quartier = db.session.get(Quartier, int(chosen)) if chosen.isdigit() else None
+    values["quartier"] = quartier.name if quartier else None
+    return values
+
+
+@bp.route("/profil", methods=("GET", "POST"))
+@require(OWN_ACTOR)
+def profile():
+    """The fields a partner may change, checked by clean_actor, version-checked, audited."""
+    actor = current_user.actor
+    form = ProfileForm()
+    form.load_choices(db.session)
+    conflict = None
+    if form.validate_on_submit():
+        if note_forged_fields(db.session, actor, forged_names(form), user=current_user, what="profil"):
+            db.session.commit()
+        try:
+            changes = update_profile(db.session, actor, form.values(), user=current_user, version=form.row_version.data)
+        except ValidationErrors as exc:
+            db.session.rollback()
+            show_errors(form, exc)
+        except (StaleRecord, StaleDataError):
+            conflict = conflict_for(actor, form, _entered(form))
+            form = ProfileForm(formdata=None)
+            form.load_choices(db.session)
+            form.fill_from(actor)
+            stamp(form, actor)
+        else:
+            db.session.commit()
+            flash(SAVED if changes else "Aucune modification : la fiche était déjà à jour.", "success")
+            return redirect(url_for(".index"))
+    elif request.method == "GET":
+        form.fill_from(actor)
+        stamp(form, actor)
+    return render_template(
+        "partner/profile.html",
+        actor=actor,
+        form=form,
+        conflict=conflict,
+        tile_url=current_app.config["MAP_TILE_URL"],
+        tile_attribution=current_app.config["MAP_TILE_ATTRIBUTION"],
+    )
+
+
+@bp.route("/partenariats")
+@require(OWN_ACTOR)
+def partnerships():
+    """The organisation's partnerships with the city (read-only)."""
+    actor = current_user.actor
+    return render_template("partner/partnerships.html", actor=actor, items=records.partnerships(db.session, actor))
+
+
+@bp.route("/initiatives")
+@require(OWN_ACTOR)
+def initiatives():
+    """The initiatives the organisation leads or takes part in (read-only)."""
+    actor = current_user.actor
+    return render_template("partner/initiatives.html", actor=actor, items=records.initiatives(db.session, actor))
+
+
+@bp.route("/mes-donnees.xlsx")
+@require(OWN_ACTOR)
+def download():
+    """The organisation's own data as a registry workbook: its profile, contacts and partnerships (audited)."""
+    actor = current_user.actor
+    parts = [
+        (cols.ACTORS, sa.select(cols.ACTORS.model).where(cols.ACTORS.model.id == actor.id)),
+        (cols.CONTACTS, sa.select(Contact).where(Contact.actor_id == actor.id).order_by(Contact.id)),
+        (cols.PARTNERSHIPS, sa.select(Partnership).where(Partnership.actor_id == actor.id).order_by(Partnership.id)),
+    ]
+    out = io.BytesIO()
+    counts = export_queries(db.session, parts, out, include_personal=True, title=f"Données de « {actor.name} »")
+    db.session.commit()
+    with write_lock():
+        label = f"Données de l'organisation « {actor.name} » (" + ", ".join(f"{k} : {v}" for k, v in counts.items())
+        record_export(db.session, user=current_user, source="partner", label=label + ")")
+        db.session.commit()
+    out.seek(0)
+    response = send_file(out, mimetype=XLSX, as_attachment=True, download_name=f"{actor.slug}-{date.today()}.xlsx")
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
-from registry.models import AuditEvent
+from registry.models import AuditAction, AuditEvent
 from registry.models.base import utcnow
 
 #: The source of audit events written by the partner space.
@@ -15,8 +15,10 @@ PARTNER_SOURCE = "partner"
 
 
 def pending_clause():
-    """Audit events of partner changes not yet reviewed."""
-    return sa.and_(AuditEvent.source == PARTNER_SOURCE, AuditEvent.reviewed_at.is_(None))
+    """Audit events of partner changes not yet reviewed (a partner's download of its data is no change)."""
+    return sa.and_(
+        AuditEvent.source == PARTNER_SOURCE, AuditEvent.reviewed_at.is_(None), AuditEvent.action != AuditAction.EXPORT
+    )
 
 
 def count_pending(session: so.Session) -> int:

@@ -183,16 +183,33 @@ def export_query(session: so.Session, sheet: SheetSpec | str, query, fp: BinaryI
     """The rows of ``query`` (a ``select`` of the sheet's model, e.g. an admin list's filters and search)
     as a workbook of that one sheet, with its Notice and Listes; returns the number of rows."""
     spec = sheet if isinstance(sheet, SheetSpec) else cols.SHEETS_BY_KEY[cols.header_key(sheet)]
-    if spec.personal and not include_personal:
+    counts = export_queries(
+        session, [(spec, query)], fp, include_personal=include_personal, title=f"Export « {spec.name} »"
+    )
+    return counts[spec.name]
+
+
+def export_queries(
+    session: so.Session, parts: list[tuple[SheetSpec, object]], fp: BinaryIO, *, include_personal: bool, title: str
+) -> dict[str, int]:
+    """Several sheets, each holding the rows of its ``select`` (e.g. one organisation's profile, contacts and
+    partnerships), with the Notice and Listes; returns the rows per sheet."""
+    if any(spec.personal for spec, _q in parts) and not include_personal:
         raise PermissionError("Les contacts (données personnelles) ne sont exportés que pour les agents.")
+    specs = [spec for spec, _q in parts]
     wb = _new_workbook()
-    _write_notice(wb, [spec], f"Export « {spec.name} » du {date.today():%d/%m/%Y}")
-    writer = SheetWriter(wb, spec)
-    for record in _records(session, spec, query):
-        writer.write(record)
-    writer.finish(_write_lists(wb, session, [spec]))
+    _write_notice(wb, specs, f"{title} du {date.today():%d/%m/%Y}")
+    writers = []
+    for spec, query in parts:
+        writer = SheetWriter(wb, spec)
+        for record in _records(session, spec, query):
+            writer.write(record)
+        writers.append(writer)
+    lists = _write_lists(wb, session, specs)
+    for writer in writers:
+        writer.finish(lists)
     wb.save(fp)
-    return writer.rows
+    return {w.spec.name: w.rows for w in writers}
 
 
 def write_template(session: so.Session, fp: BinaryIO, *, include_personal: bool = True) -> None:

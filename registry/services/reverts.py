@@ -1,0 +1,151 @@
+"""Undo one audited change ("Rétablir"): the before values of an event go back through the record's own
+``clean_*`` service, provided the record still holds the event's after values; the undo is audited too.
+
+Supported: changes to an actor's fields, and the creation, change or removal of a contact person — what the
+partner space writes, and the same changes made in the back office.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy import orm as so
+
+from registry.models import Actor, AuditAction, AuditEvent, Contact
+from registry.services.actors import clean_actor, clean_contact
+from registry.services.audit import diff, record_event, snapshot
+from registry.services.errors import ValidationError
+from registry.services.review import mark_reviewed
+
+CLEANERS = {"Actor": clean_actor, "Contact": clean_contact}
+MODELS = {"Actor": Actor, "Contact": Contact}
+#: Never restored from an event: identity, bookkeeping, and values the services derive.
+NOT_RESTORED = {"id", "version", "created_at", "updated_at", "search_text", "slug", "consent_at", "actor"}
+#: Marker left in audit values by the erasure of a person (registry.services.personal_data).
+ERASED_MARK = "[effacé]"
+
+
+def revertible(event: AuditEvent) -> bool:
+    """Whether "Rétablir" applies to this event at all (the record may still refuse it)."""
+    if event.entity_type == "Actor":
+        return event.action == AuditAction.UPDATE and bool(_field_changes(event))
+    if event.entity_type == "Contact":
+        return event.action in (AuditAction.CREATE, AuditAction.UPDATE, AuditAction.DELETE) and bool(event.changes)
+    return False
+
+
+def _field_changes(event: AuditEvent) -> dict:
+    return {k: v for k, v in (event.changes or {}).items() if k not in NOT_RESTORED and isinstance(v, list)}
+
+
+def _erased(event: AuditEvent) -> bool:
+    return any(ERASED_MARK in str(pair) for pair in (event.changes or {}).values())
+
+
+def restore_value(session: so.Session, obj, field: str, value) -> None:
+    """Set ``obj.field`` from its audit form (labels for relations, ISO text for dates, codes for enums)."""
+    mapper = sa.inspect(type(obj))
+    if field in mapper.relationships:
+        rel = mapper.relationships[field]
+        target = rel.mapper.class_
+        if rel.uselist:
+            wanted = set(value or [])
+            setattr(obj, field, [row for row in session.scalars(sa.select(target)) if str(row) in wanted])
+        else:
+            match = next((row for row in session.scalars(sa.select(target)) if str(row) == value), None)
+            setattr(obj, field, match)
+        return
+    column = mapper.columns[field]
+    setattr(obj, field, _typed(column.type, value))
+
+
+def _typed(column_type, value):
+    if value is None:
+        return None
+    enum_class = getattr(column_type, "enum_class", None)
+    if isinstance(enum_class, type) and issubclass(enum_class, enum.Enum):
+        return enum_class(value)
+    python_type = column_type.python_type
+    if python_type is datetime:
+        return datetime.fromisoformat(value)
+    if python_type is date:
+        return date.fromisoformat(value)
+    if python_type is Decimal:
+        return Decimal(str(value))
+    if python_type in (int, float, bool):
+        return python_type(value)
+    return value
+
+
+def _refuse(message: str):
+    raise ValidationError(f"Rien n'a été rétabli : {message}")
+
+
+def _changed_since(session, obj, pairs: dict) -> list[str]:
+    current = snapshot(obj)
+    return [field for field, (_before, after) in pairs.items() if current.get(field) != after]
+
+
+def revert_event(session: so.Session, event: AuditEvent, *, user, source: str = "admin") -> AuditEvent:
+    """Restore the before values of ``event``; raises ValidationError (French) when it cannot, changing nothing.
+    Returns the REVERT audit event. A partner change that is undone counts as reviewed. The caller commits."""
+    from registry.admin.labels import field_label  # French field names for the messages
+
+    if not revertible(event):
+        _refuse("ce type de modification ne se rétablit pas.")
+    if _erased(event):
+        _refuse("cette modification concerne une personne dont les données ont été effacées.")
+    model = MODELS[event.entity_type]
+    pairs = _field_changes(event)
+    obj = session.get(model, event.entity_id) if event.entity_id is not None else None
+    label = lambda fields: ", ".join(field_label(event.entity_type, f) for f in fields)  # noqa: E731
+    if event.action == AuditAction.DELETE:
+        if obj is not None:
+            _refuse("la fiche existe toujours.")
+        actor = session.get(Actor, event.actor_id) if event.actor_id else None
+        if actor is None:
+            _refuse("l'acteur de ce contact n'existe plus.")
+        obj = Contact(actor=actor)
+        session.add(obj)
+        for field, (before, _after) in pairs.items():
+            restore_value(session, obj, field, before)
+        clean_contact(session, obj)
+        session.flush()
+        changes = diff({}, snapshot(obj))
+    elif obj is None:
+        _refuse("la fiche n'existe plus.")
+    elif event.action == AuditAction.CREATE:
+        moved = _changed_since(session, obj, pairs)
+        if moved:
+            _refuse(f"le contact a été modifié depuis ({label(moved)}) ; modifiez-le directement.")
+        changes = diff(snapshot(obj), {})
+        session.delete(obj)
+        session.flush()
+    else:
+        moved = _changed_since(session, obj, pairs)
+        if moved:
+            _refuse(f"la fiche a été modifiée depuis cette modification ({label(moved)}) ; corrigez-la directement.")
+        before = snapshot(obj)
+        with session.no_autoflush:
+            for field, (old, _new) in pairs.items():
+                restore_value(session, obj, field, old)
+            CLEANERS[event.entity_type](session, obj)
+        session.flush()
+        changes = diff(before, snapshot(obj))
+    reverted = record_event(
+        session,
+        action=AuditAction.REVERT,
+        source=source,
+        user=user,
+        obj=obj if event.action != AuditAction.CREATE else None,
+        entity_type=event.entity_type,
+        entity_id=obj.id if obj is not None and event.action != AuditAction.CREATE else event.entity_id,
+        entity_label=f"{event.entity_label} (rétabli : modification n° {event.id})",
+        actor_id=event.actor_id,
+        changes=changes,
+    )
+    mark_reviewed(session, [event], user)
+    return reverted
