@@ -30,6 +30,7 @@ from registry.models import (
     actor_sectors,
 )
 from registry.models.actors import ESUS_VALIDITY
+from registry.services import directory
 from registry.services.actors import clean_actor, clean_contact
 from registry.services.errors import ValidationErrors
 from registry.services.review import actors_with_pending_changes, pending_clause
@@ -102,6 +103,7 @@ class ActorView(SecureModelView):
     column_default_sort = ("name", False)
     column_sortable_list = ("name", ("quartier", "quartier.name"), "status", "published", "esus_date", "updated_at")
     column_searchable_list = ("search_text",)
+    fulltext_target = directory.ACTORS
     column_formatters = {"name": record_link("name", "archivé", _review_badge), "esus_date": _esus}
     column_formatters_detail = {"esus_date": _esus, "partnerships": _partnerships_link}
     column_details_list = (

@@ -26,6 +26,7 @@ from registry.admin.lookups import escape_like
 from registry.auth.permissions import EXPORT, READ, READ_PERSONAL, WRITE, has_ability
 from registry.extensions import db
 from registry.models import AuditAction
+from registry.services import fulltext
 from registry.services.archive import archive_record, is_archived, restore_record
 from registry.services.audit import diff, record_event, snapshot
 from registry.services.normalize import fold
@@ -78,6 +79,8 @@ class SecureModelView(WorkbookExportMixin, EditingMixin, AccessMixin, ModelView)
     personal_columns: frozenset[str] = frozenset()
     #: SQL clause of archived rows (None: the model is never archived); archived rows leave default lists.
     archived_clause = None
+    #: The full-text index searched by the list's search box (actors, initiatives); None: LIKE on the columns.
+    fulltext_target = None
     #: Loader options of list, details and edit queries (selectinload/joinedload: a bounded number of queries).
     query_options: tuple = ()
 
@@ -291,9 +294,15 @@ class SecureModelView(WorkbookExportMixin, EditingMixin, AccessMixin, ModelView)
         return sa.or_(*(column.ilike(pattern, escape="\\") for column, _ in self._search_fields))
 
     def _apply_search(self, query, count_query, joins, count_joins, search):
-        words = fold(search).split() if hasattr(self.model, "search_text") else search.split()
-        for word in words:
-            clause = self.search_clause(word)
+        if self.fulltext_target is not None:
+            # The public directory's full-text index (FTS5 / PostgreSQL): every word, as a prefix, in one lookup.
+            words = fulltext.search_words(search)
+            dialect = self.db_session.get_bind().dialect.name
+            clauses = [fulltext.match_clause(self.fulltext_target, words, dialect)] if words else []
+        else:
+            words = fold(search).split() if hasattr(self.model, "search_text") else search.split()
+            clauses = [self.search_clause(word) for word in words]
+        for clause in clauses:
             query = query.filter(clause)
             if count_query is not None:
                 count_query = count_query.filter(clause)

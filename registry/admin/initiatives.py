@@ -25,6 +25,7 @@ from registry.models import (
     initiative_quartiers,
     initiative_sectors,
 )
+from registry.services import directory
 from registry.services.initiatives import clean_initiative
 
 
@@ -62,6 +63,7 @@ class InitiativeView(SecureModelView):
     column_default_sort = ("title", False)
     column_sortable_list = ("title", "status", "start_date", "city_funding", "published")
     column_searchable_list = ("search_text",)
+    fulltext_target = directory.INITIATIVES
     column_formatters = {
         "title": record_link("title", "archivée"),
         "lead_actor": _lead,
