@@ -12,7 +12,7 @@ from registry.models.base import utcnow
 from registry.services import normalize as n
 from registry.services.checks import check_range, clean_field, require_text, without_autoflush
 from registry.services.errors import Collector
-from registry.services.slugs import check_slug, unique_slug
+from registry.services.slugs import clean_slug
 
 
 @without_autoflush
@@ -48,14 +48,7 @@ def clean_actor(session: so.Session, actor: Actor, *, check_unique: bool = True)
         other = session.scalar(sa.select(Actor).where(Actor.siret == actor.siret, Actor.id != (actor.id or 0)))
         if other is not None:
             c.add("siret", f"Ce SIRET est déjà celui de l'acteur « {other.name} ».")
-    if actor.slug:
-        clean_field(c, actor, "slug", check_slug)
-        if check_unique and "slug" not in c.errors:
-            other = session.scalar(sa.select(Actor.name).where(Actor.slug == actor.slug, Actor.id != (actor.id or 0)))
-            if other is not None:
-                c.add("slug", f"La référence « {actor.slug} » est déjà celle de l'acteur « {other} ».")
-    elif actor.name:
-        actor.slug = unique_slug(session, Actor, actor.name, exclude_id=actor.id)
+    clean_slug(c, session, actor, "name", "de l'acteur", check_unique=check_unique)
     c.raise_if_any()
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from sqlalchemy import orm as so
 
 from registry.models import Initiative
 from registry.services import normalize as n
 from registry.services.checks import check_date_order, check_range, clean_field, require_text, without_autoflush
 from registry.services.errors import Collector
-from registry.services.slugs import check_slug, unique_slug
+from registry.services.slugs import clean_slug
 
 
 @without_autoflush
@@ -45,16 +44,5 @@ def clean_initiative(session: so.Session, initiative: Initiative, *, check_uniqu
     lead_id = initiative.lead_actor.id if initiative.lead_actor is not None else initiative.lead_actor_id
     if lead_id is not None and any((p.actor.id if p.actor else p.actor_id) == lead_id for p in initiative.partners):
         c.add("partners", "Le porteur ne peut pas être aussi partenaire de sa propre initiative.")
-    if initiative.slug:
-        clean_field(c, initiative, "slug", check_slug)
-        if check_unique and "slug" not in c.errors:
-            other = session.scalar(
-                sa.select(Initiative.title).where(
-                    Initiative.slug == initiative.slug, Initiative.id != (initiative.id or 0)
-                )
-            )
-            if other is not None:
-                c.add("slug", f"La référence « {initiative.slug} » est déjà celle de l'initiative « {other} ».")
-    elif initiative.title:
-        initiative.slug = unique_slug(session, Initiative, initiative.title, exclude_id=initiative.id)
+    clean_slug(c, session, initiative, "title", "de l'initiative", check_unique=check_unique)
     c.raise_if_any()

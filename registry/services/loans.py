@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from sqlalchemy import orm as so
 
 from registry.models import LoanProgramme, LoanPurpose, LoanReport
 from registry.services import normalize as n
 from registry.services.checks import check_date_order, check_range, clean_field, require_text, without_autoflush
 from registry.services.errors import Collector
-from registry.services.slugs import check_slug, unique_slug
+from registry.services.slugs import clean_slug
 
 
 @without_autoflush
@@ -48,18 +47,7 @@ def clean_programme(session: so.Session, programme: LoanProgramme, *, check_uniq
     ):
         c.add("borrower_rate", "Le taux payé par l'emprunteur ne peut pas dépasser le taux nominal.")
     check_date_order(c, programme.start_date, programme.end_date, "end_date")
-    if programme.slug:
-        clean_field(c, programme, "slug", check_slug)
-        if check_unique and "slug" not in c.errors:
-            other = session.scalar(
-                sa.select(LoanProgramme.name).where(
-                    LoanProgramme.slug == programme.slug, LoanProgramme.id != (programme.id or 0)
-                )
-            )
-            if other is not None:
-                c.add("slug", f"La référence « {programme.slug} » est déjà celle du programme « {other} ».")
-    elif programme.name:
-        programme.slug = unique_slug(session, LoanProgramme, programme.name, exclude_id=programme.id)
+    clean_slug(c, session, programme, "name", "du programme", check_unique=check_unique)
     c.raise_if_any()
 
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from slugify import slugify
 from sqlalchemy import orm as so
 
-from registry.services.errors import ValidationError
+from registry.services.errors import Collector, ValidationError
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -55,3 +55,24 @@ def next_reference(session: so.Session, model, prefix: str) -> str:
         if tail.isdigit():
             numbers.append(int(tail))
     return f"{prefix}-{max(numbers) + 1:03d}"
+
+
+def clean_slug(c: Collector, session: so.Session, obj, label: str, whose: str, *, check_unique: bool = True) -> None:
+    """Check the slug a record was given (its form, and that no other record has it), or make one from its
+    ``label`` attribute (name or title). ``whose`` completes the message: "de l'acteur", "du programme"."""
+    model = type(obj)
+    if not obj.slug:
+        if getattr(obj, label):
+            obj.slug = unique_slug(session, model, getattr(obj, label), exclude_id=obj.id)
+        return
+    try:
+        obj.slug = check_slug(obj.slug)
+    except ValidationError as exc:
+        c.add("slug", exc.message)
+        return
+    if check_unique:
+        other = session.scalar(
+            sa.select(getattr(model, label)).where(model.slug == obj.slug, model.id != (obj.id or 0))
+        )
+        if other is not None:
+            c.add("slug", f"La référence « {obj.slug} » est déjà celle {whose} « {other} ».")
