@@ -16,7 +16,6 @@ from registry.admin.dashboard import DashboardView
 from registry.admin.formatting import format_datetime
 from registry.admin.history import entity_name, event_changes, source_name
 from registry.admin.initiatives import InitiativeView
-from registry.admin.labels import field_label
 from registry.admin.loans import LoanReportView, ProgrammeView
 from registry.admin.partnerships import PartnershipView
 from registry.admin.personal_data import PersonalDataView
@@ -32,6 +31,7 @@ from registry.models import (
     Partnership,
     User,
 )
+from registry.services.labels import field_label
 from registry.templating import csp_nonce
 
 

@@ -14,7 +14,6 @@ from wtforms.validators import Optional
 from registry.admin import filters as f
 from registry.admin.base import SecureModelView
 from registry.admin.formatting import format_date, record_link
-from registry.admin.labels import field_labels
 from registry.extensions import db
 from registry.models import (
     Actor,
@@ -33,6 +32,7 @@ from registry.models.actors import ESUS_VALIDITY
 from registry.services import directory
 from registry.services.actors import clean_actor, clean_contact
 from registry.services.errors import ValidationErrors
+from registry.services.labels import field_labels
 from registry.services.review import actors_with_pending_changes, pending_clause
 
 

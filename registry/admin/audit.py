@@ -14,10 +14,10 @@ from registry.admin import filters as f
 from registry.admin.base import SecureModelView
 from registry.admin.formatting import format_datetime
 from registry.admin.history import entity_name, event_changes, source_name, visible_events_clause
-from registry.admin.labels import ENTITY_NAMES, SOURCES, field_labels
 from registry.auth.permissions import WRITE
 from registry.models import AuditAction, AuditEvent, ImportBatch, ImportStatus
 from registry.services.errors import ValidationError
+from registry.services.labels import ENTITY_NAMES, SOURCES, field_labels
 from registry.services.reverts import revert_event, revertible
 from registry.services.review import mark_reviewed, pending_clause
 

@@ -21,7 +21,6 @@ from registry.admin.exports import WorkbookExportMixin
 from registry.admin.filters import ArchiveFilter
 from registry.admin.formatting import TYPE_FORMATTERS, RegistryModelConverter
 from registry.admin.history import history_events
-from registry.admin.labels import field_labels
 from registry.admin.lookups import escape_like
 from registry.auth.permissions import EXPORT, READ, READ_PERSONAL, WRITE, has_ability
 from registry.extensions import db
@@ -29,6 +28,7 @@ from registry.models import AuditAction
 from registry.services import fulltext
 from registry.services.archive import archive_record, is_archived, restore_record
 from registry.services.audit import diff, record_event, snapshot
+from registry.services.labels import field_labels
 from registry.services.normalize import fold
 from registry.services.spreadsheet import neutralise_formula
 

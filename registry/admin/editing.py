@@ -20,12 +20,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
 
-from registry.admin.labels import field_label
 from registry.admin.values import display_value
 from registry.models import AuditAction, AuditEvent
 from registry.services.archive import dependents_of
 from registry.services.audit import diff, json_value, record_event, snapshot
 from registry.services.errors import ValidationErrors
+from registry.services.labels import field_label
 
 log = logging.getLogger(__name__)
 

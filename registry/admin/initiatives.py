@@ -12,7 +12,6 @@ from wtforms.validators import Optional
 from registry.admin import filters as f
 from registry.admin.base import SecureModelView
 from registry.admin.formatting import money, record_link
-from registry.admin.labels import field_labels
 from registry.admin.lookups import actor_lookup
 from registry.models import (
     Axis,
@@ -27,6 +26,7 @@ from registry.models import (
 )
 from registry.services import directory
 from registry.services.initiatives import clean_initiative
+from registry.services.labels import field_labels
 
 
 class PartnerInline(InlineFormAdmin):

@@ -21,6 +21,7 @@ from registry.services.actors import clean_actor, clean_contact
 from registry.services.audit import diff, record_event, snapshot
 from registry.services.checks import without_autoflush
 from registry.services.errors import Collector, ValidationErrors
+from registry.services.labels import field_label
 from registry.services.review import PARTNER_SOURCE
 
 log = logging.getLogger("registry.partner")
@@ -79,7 +80,6 @@ def note_forged_fields(session: so.Session, actor: Actor, names: Iterable[str], 
 
 
 def _labels(fields: list[str]) -> str:
-    from registry.admin.labels import field_label  # the French names officers read everywhere else
 
     return ", ".join(field_label("Actor", f.removesuffix("_id")) for f in fields)
 

@@ -18,6 +18,7 @@ from registry.models import Actor, AuditAction, AuditEvent, Contact
 from registry.services.actors import clean_actor, clean_contact
 from registry.services.audit import diff, record_event, snapshot
 from registry.services.errors import ValidationError
+from registry.services.labels import field_label
 from registry.services.review import mark_reviewed
 
 CLEANERS = {"Actor": clean_actor, "Contact": clean_contact}
@@ -92,7 +93,6 @@ def _changed_since(session, obj, pairs: dict) -> list[str]:
 def revert_event(session: so.Session, event: AuditEvent, *, user, source: str = "admin") -> AuditEvent:
     """Restore the before values of ``event``; raises ValidationError (French) when it cannot, changing nothing.
     Returns the REVERT audit event. A partner change that is undone counts as reviewed. The caller commits."""
-    from registry.admin.labels import field_label  # French field names for the messages
 
     if not revertible(event):
         _refuse("ce type de modification ne se rétablit pas.")

@@ -1,4 +1,4 @@
-"""French names of every field the back office shows: one place for lists, forms, audit and conflicts."""
+"""French names of every field people read (back office, partner space, audit, conflicts): one place for all."""
 
 from __future__ import annotations
 
