@@ -144,6 +144,8 @@ def test_axe_finds_no_serious_violation(page, data, offline_tiles):
     for name, url in _public_pages(data).items():
         page.goto(url)
         page.wait_for_load_state("load")
+        if name == "map":  # audit the map as people see it: initialised, its attribution and state shown
+            page.locator("#carte-etat").filter(has_text=re.compile(".+")).wait_for(timeout=15_000)
         results = axe.run(page)
         serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
         if serious:
