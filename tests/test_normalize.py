@@ -217,3 +217,29 @@ def test_coordinates_out_of_range(raw, kind):
 
 def test_fold_ignores_case_accents_and_hyphens():
     assert n.fold("Économie  Solidaire — Vieux-Lille") == "economie solidaire vieux lille"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Économie Sociale et Solidaire",
+        "Cœur de Lille — l’Œuvre",
+        "Straße ½ n° 3",
+        "ÀÉÎÕÜ àéîõü ç Ç",
+        "Saint-Maurice Pellevoisin",
+        "ﬁnance éthique",
+        "São Tomé",
+        "Ærø",
+        "Ĳssel",
+        "  espaces\tet\nlignes  ",
+    ],
+)
+def test_fold_matches_a_full_transliteration(text):
+    """The fast path (decomposition, then Unidecode only when needed) folds as Unidecode alone would."""
+    import re
+    import unicodedata
+
+    from unidecode import unidecode
+
+    reference = re.sub(r"[^a-z0-9]+", " ", unidecode(unicodedata.normalize("NFKC", text)).lower()).strip()
+    assert n.fold(text) == reference

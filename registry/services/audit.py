@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -37,27 +38,40 @@ def json_value(value: Any) -> Any:
     return str(value)
 
 
-def snapshot(obj) -> dict[str, Any]:
-    """The audited fields of a record: columns, many-to-one as labels, many-to-many as sorted labels."""
-    mapper = sa.inspect(obj).mapper
-    values: dict[str, Any] = {}
+@functools.cache
+def _snapshot_plan(mapper) -> tuple[tuple[str, str, str], ...]:
+    """What a snapshot of a mapped class reads, worked out once per class: (output key, attribute, kind)."""
     fk_to_relationship = {}
     for rel in mapper.relationships:
         if rel.direction is so.interfaces.MANYTOONE:
             for col in rel.local_columns:
                 fk_to_relationship[col.key] = rel.key
+    plan = []
     for attr in mapper.column_attrs:
-        key = attr.key
-        if key in IGNORED_FIELDS:
+        if attr.key in IGNORED_FIELDS:
             continue
-        if key in fk_to_relationship:
-            related = getattr(obj, fk_to_relationship[key])
-            values[fk_to_relationship[key]] = str(related) if related is not None else None
-            continue
-        values[key] = json_value(getattr(obj, key))
+        if attr.key in fk_to_relationship:
+            name = fk_to_relationship[attr.key]
+            plan.append((name, name, "label"))
+        else:
+            plan.append((attr.key, attr.key, "value"))
     for rel in mapper.relationships:
         if rel.secondary is not None or rel.key == "partners":
-            values[rel.key] = json_value([str(item) for item in getattr(obj, rel.key)])
+            plan.append((rel.key, rel.key, "labels"))
+    return tuple(plan)
+
+
+def snapshot(obj) -> dict[str, Any]:
+    """The audited fields of a record: columns, many-to-one as labels, many-to-many as sorted labels."""
+    values: dict[str, Any] = {}
+    for key, attr, kind in _snapshot_plan(sa.inspect(obj).mapper):
+        value = getattr(obj, attr)
+        if kind == "value":
+            values[key] = json_value(value)
+        elif kind == "label":
+            values[key] = str(value) if value is not None else None
+        else:
+            values[key] = json_value([str(item) for item in value])
     return values
 
 

@@ -285,14 +285,19 @@ def parse_coordinate(value, *, kind: str) -> float | None:
     return float(number)
 
 
+_COMBINING_MARKS = re.compile("[\u0300-\u036f]")
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
 def fold(text: str | None) -> str:
     """Case-, accent- and punctuation-insensitive form used for matching and search ('Vieux-Lille' -> 'vieux lille')."""
     if not text:
         return ""
-    text = unicodedata.normalize("NFKC", str(text))
-    text = unidecode(text).lower()
-    text = re.sub(r"[^a-z0-9]+", " ", text)
-    return text.strip()
+    # Accents come off by decomposition (fast, in C); Unidecode transliterates whatever is left ("œ", "ß", "’").
+    text = _COMBINING_MARKS.sub("", unicodedata.normalize("NFKD", str(text)))
+    if not text.isascii():
+        text = unidecode(text)
+    return _NOT_ALNUM.sub(" ", text.lower()).strip()
 
 
 def format_money(value: Decimal | None) -> str:

@@ -21,9 +21,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import orm as so
 
+from registry.models import Actor
 from registry.services.matching import ReferenceData
 from registry.services.spreadsheet import is_formula_like
 from registry.workbook import columns as cols
+from registry.workbook.actor_rows import actor_rows
 from registry.workbook.columns import SheetSpec
 from registry.workbook.index import LOAD_OPTIONS
 from registry.workbook.notice import notice_rows
@@ -106,6 +108,8 @@ class SheetWriter:
 def _records(session: so.Session, spec: SheetSpec, query=None) -> Iterable:
     if query is None:
         query = sa.select(spec.model).order_by(spec.model.id)
+    if spec.model is Actor:
+        return actor_rows(session, query)  # the largest sheet: read without the ORM
     query = query.options(*LOAD_OPTIONS.get(spec.model, ()))
     return session.scalars(query.execution_options(yield_per=YIELD_PER))
 

@@ -83,10 +83,8 @@ def plan_import(session: so.Session, sheets: list[tuple[object, RawSheet]], repo
 
 
 def apply_plan(session: so.Session, planner: Planner, *, user, source: str, batch: ImportBatch) -> None:
-    """Write the planned records and audit each change (one event per record, tied to the batch)."""
-    for item in planner.planned:
-        if item.new:
-            session.add(item.obj)
+    """Write the planned records (the new ones already added to the session) and audit each change (one event
+    per record, tied to the batch)."""
     session.flush()
     # Thousands of events go in one executemany rather than through the unit of work (which costs ten times
     # more per row and is not needed: nothing refers to them).
