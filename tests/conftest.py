@@ -225,3 +225,20 @@ def outbox(app):
     box.path.mkdir(parents=True, exist_ok=True)
     box.clear()
     return box
+
+
+@pytest.fixture
+def orgs(app):
+    """Two organisations, each with its partner account, a contact, a partnership and an initiative."""
+    from tests.partner_support import two_organisations
+
+    return two_organisations(app)
+
+
+@pytest.fixture
+def mine(app, client, orgs):
+    """Signed in as the first organisation's partner."""
+    from tests.partner_support import sign_in
+
+    sign_in(app, client, orgs[0])
+    return orgs[0]

@@ -11,13 +11,8 @@ import pytest
 from registry.models import Actor, AuditAction, AuditEvent, Contact, Partnership
 from tests.admin_support import changed, count, fresh, post_form, read_form
 from tests.conftest import AuthActions, csrf_token_from
-from tests.partner_support import sign_in, two_organisations
+from tests.partner_support import sign_in
 from tests.test_admin_access import admin_requests, post_data
-
-
-@pytest.fixture
-def orgs(app):
-    return two_organisations(app)
 
 
 def partner_rules(app):

@@ -5,27 +5,14 @@ from __future__ import annotations
 
 import logging
 
-import pytest
 import sqlalchemy as sa
 
 from registry.models import AuditAction, AuditEvent, Contact
 from registry.services.review import count_pending
 from tests.admin_support import changed, count, database, fresh, post_form, read_form
-from tests.partner_support import sign_in, two_organisations
 
 CONTACTS = "/espace-partenaire/contacts/"
 NEW = "/espace-partenaire/contacts/nouveau"
-
-
-@pytest.fixture
-def orgs(app):
-    return two_organisations(app)
-
-
-@pytest.fixture
-def mine(app, client, orgs):
-    sign_in(app, client, orgs[0])
-    return orgs[0]
 
 
 def edit_url(contact_id: int) -> str:

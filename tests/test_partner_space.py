@@ -14,21 +14,8 @@ from registry.models import Actor, ActorStatus, AuditAction, AuditEvent, Axis, Q
 from registry.services.review import count_pending
 from tests.admin_support import changed, database, fresh, post_form, read_form
 from tests.factories import ref
-from tests.partner_support import sign_in, two_organisations
 
 PROFILE = "/espace-partenaire/profil"
-
-
-@pytest.fixture
-def orgs(app):
-    return two_organisations(app)
-
-
-@pytest.fixture
-def mine(app, client, orgs):
-    """Signed in as the first organisation's partner."""
-    sign_in(app, client, orgs[0])
-    return orgs[0]
 
 
 def profile_fields(client):

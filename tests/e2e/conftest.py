@@ -77,3 +77,26 @@ def screenshot(page, name: str, full_page: bool = True) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+@pytest.fixture
+def watched(browser, live_server):
+    """A factory of fresh pages (new contexts, no cookies) whose CSP violations are recorded in ``page.csp``;
+    map tiles are refused at once (no network in tests)."""
+    from tests.e2e.csp import CspWatch
+
+    contexts = []
+
+    def open_page(width=1280, height=900):
+        context = browser.new_context(base_url=live_server, locale="fr-FR", viewport={"width": width, "height": height})
+        context.set_default_timeout(10_000)
+        context.route("https://tile.openstreetmap.org/**", lambda route: route.abort())
+        watch = CspWatch(context)
+        page = context.new_page()
+        page.csp = watch
+        contexts.append(context)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()

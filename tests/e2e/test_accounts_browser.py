@@ -11,29 +11,9 @@ from registry.extensions import db
 from registry.models import AccountRequest, User
 from registry.services.mail import read_outbox
 from tests.e2e.conftest import screenshot
-from tests.e2e.csp import CspWatch
 from tests.factories import DEFAULT_PASSWORD, luhn_siret, make_actor, make_user
 
 NEW_PASSWORD = "hibou-guitare-marelle-citron"
-
-
-@pytest.fixture
-def watched(browser, live_server):
-    """A factory of fresh browser pages whose CSP violations are recorded."""
-    opened = []
-
-    def open_page(width=1280, height=900):
-        context = browser.new_context(base_url=live_server, locale="fr-FR", viewport={"width": width, "height": height})
-        context.set_default_timeout(10_000)
-        watch = CspWatch(context)
-        page = context.new_page()
-        page.csp = watch
-        opened.append(context)
-        return page
-
-    yield open_page
-    for context in opened:
-        context.close()
 
 
 def last_link(app, address: str) -> str:

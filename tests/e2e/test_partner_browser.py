@@ -12,7 +12,6 @@ import pytest
 from registry.extensions import db
 from registry.models import PartnershipStatus
 from tests.e2e.conftest import screenshot
-from tests.e2e.csp import CspWatch
 from tests.factories import (
     DEFAULT_PASSWORD,
     luhn_siret,
@@ -63,23 +62,8 @@ def registry_data(app):
 
 
 @pytest.fixture
-def open_page(browser, live_server):
-    contexts = []
-
-    def opener(width=1280, height=900):
-        context = browser.new_context(base_url=live_server, locale="fr-FR", viewport={"width": width, "height": height})
-        context.set_default_timeout(10_000)
-        # No network in tests: map tiles are refused at once instead of timing out.
-        context.route("https://tile.openstreetmap.org/**", lambda route: route.abort())
-        watch = CspWatch(context)
-        page = context.new_page()
-        page.csp = watch
-        contexts.append(context)
-        return page
-
-    yield opener
-    for context in contexts:
-        context.close()
+def open_page(watched):
+    return watched
 
 
 def sign_in(page, email):
