@@ -21,6 +21,8 @@ PERSONAL_TYPES = {"Contact", "User", "AccountRequest"}
 
 def json_value(value: Any) -> Any:
     """A JSON-safe, stable form of a value for before/after."""
+    if type(value) is str:  # the most frequent case, first
+        return value
     if value is None or isinstance(value, bool | int | str):
         return value.value if isinstance(value, enum.Enum) else value
     if isinstance(value, enum.Enum):
@@ -39,8 +41,9 @@ def json_value(value: Any) -> Any:
 
 
 @functools.cache
-def _snapshot_plan(mapper) -> tuple[tuple[str, str, str], ...]:
+def _snapshot_plan(cls: type) -> tuple[tuple[str, str, str], ...]:
     """What a snapshot of a mapped class reads, worked out once per class: (output key, attribute, kind)."""
+    mapper = sa.inspect(cls)
     fk_to_relationship = {}
     for rel in mapper.relationships:
         if rel.direction is so.interfaces.MANYTOONE:
@@ -64,7 +67,7 @@ def _snapshot_plan(mapper) -> tuple[tuple[str, str, str], ...]:
 def snapshot(obj) -> dict[str, Any]:
     """The audited fields of a record: columns, many-to-one as labels, many-to-many as sorted labels."""
     values: dict[str, Any] = {}
-    for key, attr, kind in _snapshot_plan(sa.inspect(obj).mapper):
+    for key, attr, kind in _snapshot_plan(type(obj)):
         value = getattr(obj, attr)
         if kind == "value":
             values[key] = json_value(value)

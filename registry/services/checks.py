@@ -21,7 +21,10 @@ def require_text(value, max_length: int, what: str) -> str:
 def clean_field(c: Collector, obj, field: str, func, *args, **kwargs) -> None:
     """Replace ``obj.field`` by ``func(obj.field)``; on error keep the value and record the message."""
     try:
-        setattr(obj, field, func(getattr(obj, field), *args, **kwargs))
+        value = getattr(obj, field)
+        cleaned = func(value, *args, **kwargs)
+        if cleaned is not value:  # already clean: no write (and no change tracking) for nothing
+            setattr(obj, field, cleaned)
     except ValidationError as exc:
         c.add(field, exc.message)
 

@@ -6,10 +6,13 @@ these specs; the contract they implement is WORKBOOK.md (interchange format v1).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+import sqlalchemy as sa
 
 from registry.models import (
     Actor,
@@ -111,6 +114,24 @@ class SheetSpec:
 
     def __post_init__(self):
         object.__setattr__(self, "by_key", {c.key: c for c in self.columns})
+
+    @functools.cached_property
+    def direct_columns(self) -> dict[Column, bool]:
+        """Columns whose value a new record can take without SQLAlchemy's change tracking (a new record is
+        inserted in bulk from its values): table columns, and links without a back-reference to keep in step;
+        True for a collection of links."""
+        mapper = sa.inspect(self.model)
+        direct = {}
+        for col in self.columns:
+            if col.setter is not None:
+                continue
+            if col.attr in mapper.column_attrs:
+                direct[col] = False
+                continue
+            rel = mapper.relationships.get(col.attr)
+            if rel is not None and not rel.back_populates and not rel.backref:
+                direct[col] = rel.uselist
+        return direct
 
     @property
     def headers(self) -> list[str]:

@@ -20,6 +20,7 @@ from registry.models.base import utcnow
 from registry.services.audit import diff, event_values, snapshot
 from registry.sqlite import write_lock
 from registry.workbook import columns as cols
+from registry.workbook.bulk import insert_new
 from registry.workbook.plan import Planner
 from registry.workbook.reader import RawSheet, WorkbookRejected, read_sheets
 from registry.workbook.report import ImportReport
@@ -136,7 +137,7 @@ def import_workbook(
             if expected_fingerprint and report.fingerprint() != expected_fingerprint:
                 session.rollback()
                 raise PlanChanged(report)
-            session.add_all([item.obj for item in planner.planned if item.new])
+            insert_new(session, [item.obj for item in planner.planned if item.new])
             batch = _batch(session, batch_id, report, user)
             apply_plan(session, planner, user=user, source=source, batch=batch)
             batch.status = ImportStatus.APPLIED
