@@ -235,18 +235,32 @@ def test_import_ignores_a_dimension_of_a_million_rows(session):
     assert report.applied and time.perf_counter() - started < 5
 
 
-def test_import_stops_after_thousands_of_trailing_empty_rows(session):
-    data = xlsx({"Acteurs": actors_sheet(actor(1))})
+def _with_empty_rows(data: bytes, count: int, then: bytes = b"") -> bytes:
+    """The workbook with ``count`` formatted empty rows after its data (as LibreOffice writes), then ``then``."""
     sheet = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
     empty = b"".join(
         b'<row r="%d" customFormat="false" ht="12.8" hidden="false"><c r="A%d" s="0"/></row>' % (r, r)
-        for r in range(3, 200_003)
+        for r in range(3, count + 3)
     )
-    sheet = sheet.replace(b"</sheetData>", empty + b"</sheetData>")
+    return rezip(data, {"xl/worksheets/sheet1.xml": sheet.replace(b"</sheetData>", empty + then + b"</sheetData>")})
+
+
+def test_import_reads_past_thousands_of_trailing_empty_rows(session):
+    data = _with_empty_rows(xlsx({"Acteurs": actors_sheet(actor(1))}), 200_000)
     started = time.perf_counter()
-    report = run(session, rezip(data, {"xl/worksheets/sheet1.xml": sheet}))
+    report = run(session, data)
     assert report.applied and time.perf_counter() - started < 10
-    assert "Lecture arrêtée" in report.warnings[0].message
+    assert report.counts_dict()["Acteurs"]["new"] == 1 and not report.warnings
+
+
+def test_import_stops_after_thousands_of_empty_rows_and_says_so(session):
+    late = b'<row r="200003"><c r="A200003" t="inlineStr"><is><t>acteur-tard</t></is></c></row>'
+    data = _with_empty_rows(xlsx({"Acteurs": actors_sheet(actor(1))}), 200_000, then=late)
+    started = time.perf_counter()
+    report = run(session, data)
+    assert report.applied and time.perf_counter() - started < 10
+    assert report.counts_dict()["Acteurs"]["new"] == 1
+    assert "Lecture arrêtée à la ligne 10002" in report.warnings[0].message
 
 
 def test_import_unknown_sheets_and_columns_are_warnings(session):

@@ -29,6 +29,11 @@ class CellError:
         return self.shown
 
 
+def is_blank(value) -> bool:
+    """An empty cell, or one holding only spaces: read as absent."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
 def as_text(value) -> str | None:
     """A cell as text: 59000.0 -> '59000', dates as dd/mm/yyyy, None for an empty cell."""
     if value is None:

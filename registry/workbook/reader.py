@@ -3,7 +3,8 @@
 Before any XML is parsed, the file is checked: it must be a real .xlsx (not CSV, HTML, an old .xls, a
 password-protected file or a macro workbook), and its zip entries are bounded in number, size and
 compression ratio (zip bombs), and carry no DTD or entity declaration (XML bombs, external entities).
-openpyxl then parses with defusedxml (``openpyxl.DEFUSEDXML``), in read-only mode, row by row.
+openpyxl then parses with defusedxml (``openpyxl.DEFUSEDXML``), in read-only mode, row by row — unless the
+workbook is plain enough for the much faster python-calamine to read it identically (``fast_reader``).
 
 openpyxl 3.1 (pinned) gives no public access to a read-only sheet's row attributes, merged cells or
 formulas without a cached value, so the sheet parser is subclassed (``_SheetParser``).
@@ -22,7 +23,8 @@ from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.worksheet._reader import FORMULA_TAG, INLINE_STRING, WorkSheetParser
 from openpyxl.xml.constants import SHEET_MAIN_NS
 
-from registry.workbook.cells import CellError
+from registry.workbook.cells import CellError, is_blank
+from registry.workbook.fast_reader import read_sheets_fast
 
 #: An .xlsx holds a few dozen entries; thousands mean something else.
 MAX_ENTRIES = 2000
@@ -193,8 +195,18 @@ def read_sheets(data: bytes, *, wanted, max_rows: int) -> tuple[list[str], list[
     """All sheet names, and the rows of the sheets for which ``wanted(name)`` is true.
 
     Raises WorkbookRejected for an unreadable file or a sheet with more than ``max_rows`` non-empty rows.
+    A plain workbook is read by python-calamine (``fast_reader``), anything else by openpyxl, streaming.
     """
     check_archive(data)
+    fast = read_sheets_fast(data, wanted=wanted, max_rows=max_rows, max_empty_run=MAX_EMPTY_RUN)
+    if fast is not None:
+        names, read = fast
+        return names, [RawSheet(name, rows) for name, rows in read]
+    return read_sheets_full(data, wanted=wanted, max_rows=max_rows)
+
+
+def read_sheets_full(data: bytes, *, wanted, max_rows: int) -> tuple[list[str], list[RawSheet]]:
+    """``read_sheets`` by openpyxl, streaming, for an archive that passed ``check_archive``."""
     try:
         # openpyxl's load_workbook(read_only=True) parses every sheet once just to size it when the file
         # has no <dimension> element: open the workbook part by part instead, and stream each sheet once.
@@ -233,7 +245,7 @@ def _read_sheet(reader: ExcelReader, name: str, path: str, max_rows: int) -> Raw
                 timedelta_formats=wb._timedelta_formats,
             )
             for number, cells in parser.parse():
-                values = {c["column"]: c["value"] for c in cells if not _blank(c["value"])}
+                values = {c["column"]: c["value"] for c in cells if not is_blank(c["value"])}
                 if not values:
                     empty_run += 1
                     if empty_run >= MAX_EMPTY_RUN:
@@ -259,7 +271,3 @@ def _read_sheet(reader: ExcelReader, name: str, path: str, max_rows: int) -> Raw
             f"La feuille « {name} » n'a pas pu être lue (contenu XML invalide ou refusé par sécurité)."
         ) from None
     return sheet
-
-
-def _blank(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
