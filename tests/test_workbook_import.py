@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import warnings
 from datetime import date
 from decimal import Decimal
 
@@ -20,6 +21,7 @@ from registry.models import (
     LoanReport,
     Partnership,
 )
+from registry.services.search import actor_search_text
 from registry.workbook import importer
 from registry.workbook.exporter import export_registry
 from tests.factories import luhn_siret, make_actor, make_user
@@ -299,3 +301,62 @@ def test_import_generated_refs_are_unique_within_the_file(session):
     report = run(session, xlsx({"Acteurs": rows}))
     assert report.applied
     assert sorted(session.scalars(sa.select(Actor.slug))) == ["atelier-commun", "atelier-commun-2", "atelier-commun-3"]
+
+
+def test_import_existing_records_pointing_to_new_ones(session):
+    """New records are inserted in batches, existing ones through the unit of work: an existing partnership
+    moved to a new initiative, a new contact of an existing actor, in one file, without warnings."""
+    first = xlsx(
+        {
+            "Acteurs": actors_sheet(actor(1)),
+            "Partenariats": [
+                ["Réf.", "Acteur*", "Type*", "Objet*"],
+                ["PART-X", "acteur-test-1", "subvention de projet", "A"],
+            ],
+        }
+    )
+    assert run(session, first).applied
+    second = xlsx(
+        {
+            "Acteurs": actors_sheet(actor(2)),
+            "Initiatives": [
+                ["Réf.", "Titre*", "Porteur*", "Partenaires"],
+                ["nouvelle", "Nouvelle", "acteur-test-1", "acteur-test-2"],
+            ],
+            "Contacts": [["Acteur*", "Nom complet*"], ["acteur-test-1", "Léa Martin"]],
+            "Partenariats": [
+                ["Réf.", "Acteur*", "Type*", "Objet*", "Initiative"],
+                ["PART-X", "acteur-test-1", "subvention de projet", "A", "nouvelle"],
+            ],
+        }
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", sa.exc.SAWarning)
+        report = run(session, second)
+    assert report.applied, report.to_text()
+    assert (report.counts["Partenariats"].changed, report.totals().new) == (1, 3)
+    session.expire_all()
+    partnership = session.scalar(sa.select(Partnership))
+    assert partnership.initiative.slug == "nouvelle" and partnership.version == 2
+    assert [p.actor.slug for p in partnership.initiative.partners] == ["acteur-test-2"]
+    assert [c.full_name for c in session.scalar(sa.select(Actor).filter_by(slug="acteur-test-1")).contacts] == [
+        "Léa Martin"
+    ]
+    assert count(session, Initiative) == 1 and count(session, Contact) == 1
+
+
+def test_import_new_records_get_what_a_flush_would_give_them(session):
+    """Defaults (no Publié column: published), the first version, timestamps, links and the folded search text,
+    as the back office's save gives them."""
+    row = actor(1, **{"Nom*": "Régie Économique", "Axes": "Échanger autrement", "Secteurs": "Bâtiment"})
+    report = run(session, xlsx({"Acteurs": actors_sheet(row)}))
+    assert report.applied
+    session.expire_all()
+    new = session.scalar(sa.select(Actor))
+    assert (new.version, new.published, new.status.value) == (1, True, "active")
+    assert new.created_at is not None and new.updated_at is not None
+    assert [a.label for a in new.axes] == ["Échanger autrement"] and [s.label for s in new.sectors] == ["Bâtiment"]
+    assert new.search_text == actor_search_text(new) and "regie economique" in new.search_text
+    event = session.scalar(sa.select(AuditEvent).where(AuditEvent.entity_id == new.id))
+    assert event.action is AuditAction.CREATE and event.changes["name"] == [None, "Régie Économique"]
+    assert event.changes["axes"] == [None, ["Échanger autrement"]]
