@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import warnings
 from datetime import date
@@ -239,7 +240,7 @@ def test_import_exception_mid_apply_rolls_everything_back(session, monkeypatch):
     real = importer.event_values
 
     def failing(*args, **kwargs):
-        calls.append(1)
+        calls.append(gc.isenabled())
         if len(calls) == 10:
             raise RuntimeError("panne simulée")
         return real(*args, **kwargs)
@@ -247,6 +248,8 @@ def test_import_exception_mid_apply_rolls_everything_back(session, monkeypatch):
     monkeypatch.setattr(importer, "event_values", failing)
     with pytest.raises(RuntimeError):
         run(session, data)
+    # The cyclic garbage collector is paused while the import runs, and back even when it fails.
+    assert calls == [False] * 10 and gc.isenabled()
     session.expire_all()
     assert {m: count(session, m) for m in before} == before
     failed = session.scalar(sa.select(ImportBatch).where(ImportBatch.status == ImportStatus.FAILED))

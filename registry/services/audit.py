@@ -80,6 +80,8 @@ def snapshot(obj) -> dict[str, Any]:
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list]:
     """{field: [before, after]} for every field whose value changed."""
+    if not before:  # a new record: every field it has
+        return {k: [None, v] for k, v in after.items() if v is not None}
     keys = list(dict.fromkeys([*before, *after]))
     return {k: [before.get(k), after.get(k)] for k in keys if before.get(k) != after.get(k)}
 
