@@ -23,7 +23,7 @@ from registry.models import (
     Partnership,
 )
 from registry.services.search import actor_search_text
-from registry.workbook import importer
+from registry.workbook import bulk, importer
 from registry.workbook.exporter import export_registry
 from tests.factories import luhn_siret, make_actor, make_user
 from tests.workbook_helpers import actor, actors_sheet, edit, field_changes, load_demo, run, xlsx
@@ -363,3 +363,14 @@ def test_import_new_records_get_what_a_flush_would_give_them(session):
     event = session.scalar(sa.select(AuditEvent).where(AuditEvent.entity_id == new.id))
     assert event.action is AuditAction.CREATE and event.changes["name"] == [None, "Régie Économique"]
     assert event.changes["axes"] == [None, ["Échanger autrement"]]
+
+
+def test_import_in_small_batches_writes_the_same_registry(session, monkeypatch):
+    """New records, their links and their audit events go in batches (5,000 by default): with batches of a few
+    records, the demo still gives every record, link and event, and importing it again changes nothing."""
+    monkeypatch.setattr(bulk, "CHUNK", 3)
+    monkeypatch.setattr(importer, "AUDIT_BATCH", 7)
+    test_import_demo_creates_every_sheet(session)
+    monkeypatch.undo()
+    report = load_demo(session)
+    assert report.changes == [] and report.totals().unchanged == 160

@@ -21,6 +21,8 @@ from registry.models import Actor, Initiative
 from registry.services.search import actor_search_text, initiative_search_text
 
 SEARCH_TEXT = {Actor: actor_search_text, Initiative: initiative_search_text}
+#: Records inserted per statement.
+CHUNK = 5000
 
 
 @functools.cache
@@ -99,33 +101,38 @@ def insert_new(session: so.Session, objects: Iterable) -> list:
 def _insert_class(session: so.Session, cls: type, objs: list, planned: set) -> dict[type, list]:
     mapper = sa.inspect(cls)
     table, columns, many, owned, returns_id = _insert_plan(mapper)
-    if cls in SEARCH_TEXT:
-        for obj in objs:
-            obj.search_text = SEARCH_TEXT[cls](obj)
-    rows = [_row(obj, columns) for obj in objs]
+    next_id = None
     if returns_id and session.get_bind().dialect.name == "sqlite":
         # SQLite cannot return the ids of a multi-row INSERT in order (SQLAlchemy would then insert row by row):
         # it numbers rows max(id) + 1 onwards, and the import holds the write lock, so the ids are known ahead.
-        last = session.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar_one()
-        for number, (obj, row) in enumerate(zip(objs, rows, strict=True), start=last + 1):
-            obj.id = row["id"] = number
-        session.execute(sa.insert(table), rows)
-    elif returns_id:
-        statement = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        ids = session.execute(statement, rows).scalars().all()
-        for obj, new_id in zip(objs, ids, strict=True):
-            obj.id = new_id
-    elif rows:
-        session.execute(sa.insert(table), rows)
-    for rel in many:
-        links = [
-            {sec.key: getattr(obj, parent.key) for parent, sec in rel.synchronize_pairs}
-            | {sec.key: getattr(item, child.key) for child, sec in rel.secondary_synchronize_pairs}
-            for obj in objs
-            for item in obj.__dict__.get(rel.key) or ()
-        ]
-        if links:
-            session.execute(sa.insert(rel.secondary), links)
+        next_id = session.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar_one() + 1
+    for start in range(0, len(objs), CHUNK):  # bounded memory: the rows of one chunk at a time
+        chunk = objs[start : start + CHUNK]
+        if cls in SEARCH_TEXT:
+            for obj in chunk:
+                obj.search_text = SEARCH_TEXT[cls](obj)
+        rows = [_row(obj, columns) for obj in chunk]
+        if next_id is not None:
+            for number, (obj, row) in enumerate(zip(chunk, rows, strict=True), start=next_id):
+                obj.id = row["id"] = number
+            next_id += len(chunk)
+            session.execute(sa.insert(table), rows)
+        elif returns_id:
+            statement = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
+            ids = session.execute(statement, rows).scalars().all()
+            for obj, new_id in zip(chunk, ids, strict=True):
+                obj.id = new_id
+        else:
+            session.execute(sa.insert(table), rows)
+        for rel in many:
+            links = [
+                {sec.key: getattr(obj, parent.key) for parent, sec in rel.synchronize_pairs}
+                | {sec.key: getattr(item, child.key) for child, sec in rel.secondary_synchronize_pairs}
+                for obj in chunk
+                for item in obj.__dict__.get(rel.key) or ()
+            ]
+            if links:
+                session.execute(sa.insert(rel.secondary), links)
     children: dict[type, list] = {}
     for rel in owned:
         for obj in objs:

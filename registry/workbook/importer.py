@@ -28,6 +28,8 @@ from registry.workbook.reader import RawSheet, WorkbookRejected, read_sheets
 from registry.workbook.report import ImportReport
 
 DEFAULT_MAX_ROWS = 200_000
+#: Audit events are written this many at a time (bounded memory).
+AUDIT_BATCH = 5000
 
 
 class PlanChanged(Exception):
@@ -77,10 +79,12 @@ def read_workbook(data: bytes, report: ImportReport, max_rows: int | None = None
 
 
 def plan_import(session: so.Session, sheets: list[tuple[object, RawSheet]], report: ImportReport) -> Planner:
-    """Plan every sheet (nothing is flushed); the report is the preview."""
+    """Plan every sheet (nothing is flushed); the report is the preview. Consumes ``sheets``: each sheet's
+    cells are let go once planned (those of 100,000 rows take hundreds of megabytes)."""
     with session.no_autoflush:
         planner = Planner(session, report)
-        for spec, raw in sheets:
+        while sheets:
+            spec, raw = sheets.pop(0)
             planner.plan_sheet(spec, raw)
     return planner
 
@@ -99,8 +103,11 @@ def apply_plan(session: so.Session, planner: Planner, *, user, source: str, batc
             action = AuditAction.CREATE if item.new else AuditAction.UPDATE
             values = event_values(action=action, source=source, user=user, obj=item.obj, changes=changes, batch=batch)
             rows.append(values | {"created_at": now})
-    for start in range(0, len(rows), 5000):
-        session.execute(sa.insert(AuditEvent.__table__), rows[start : start + 5000])
+        if len(rows) == AUDIT_BATCH:
+            session.execute(sa.insert(AuditEvent.__table__), rows)
+            rows = []
+    if rows:
+        session.execute(sa.insert(AuditEvent.__table__), rows)
 
 
 @contextmanager
