@@ -123,48 +123,34 @@ def _rezip(data: bytes, sheet: bytes) -> bytes:
     return out.getvalue()
 
 
-def _plain_book() -> bytes:
+def _book(*rows, edit=None) -> bytes:
+    """A workbook of one "Acteurs" sheet holding these rows, ``edit(sheet)`` applied, as bytes."""
     wb = Workbook()
     ws = wb.active
     ws.title = "Acteurs"
-    ws.append(["Nom*", "Salariés"])
-    ws.append(["Atelier", 3])
-    ws.append(["Ressourcerie", 5])
+    for row in rows:
+        ws.append(row)
+    if edit is not None:
+        edit(ws)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def _plain_book() -> bytes:
+    return _book(["Nom*", "Salariés"], ["Atelier", 3], ["Ressourcerie", 5])
 
 
 def _merged() -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.append(["Nom*", "Salariés"])
-    ws.append(["Atelier", 3])
-    ws.merge_cells("A2:B2")
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return _book(["Nom*", "Salariés"], ["Atelier", 3], edit=lambda ws: ws.merge_cells("A2:B2"))
 
 
 def _hidden_row() -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.append(["Nom*"])
-    ws.append(["Atelier"])
-    ws.row_dimensions[2].hidden = True
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return _book(["Nom*"], ["Atelier"], edit=lambda ws: setattr(ws.row_dimensions[2], "hidden", True))
 
 
 def _formula() -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.append(["Nom*", "Total"])
-    ws.append(["Atelier", "=1+2"])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return _book(["Nom*", "Total"], ["Atelier", "=1+2"])
 
 
 def _edited(old: bytes, new: bytes) -> bytes:
@@ -225,27 +211,15 @@ def test_the_plain_book_is_read_by_calamine():
 def test_a_long_run_of_empty_rows_before_more_data_goes_to_the_full_reader():
     """The full reader counts the empty rows the file holds (none here: it reads on); calamine's grid would
     count rows the file does not hold, so it leaves the decision to the full reader."""
-    wb = Workbook()
-    ws = wb.active
-    ws.append(["Nom*"])
-    ws.append(["Atelier"])
-    ws.cell(row=reader.MAX_EMPTY_RUN + 10, column=1, value="plus loin")
-    out = io.BytesIO()
-    wb.save(out)
-    data = out.getvalue()
+    far = reader.MAX_EMPTY_RUN + 10
+    data = _book(["Nom*"], ["Atelier"], edit=lambda ws: ws.cell(row=far, column=1, value="plus loin"))
     assert read_sheets_fast(data, wanted=everything, max_rows=1000, max_empty_run=reader.MAX_EMPTY_RUN) is None
     _names, [sheet] = reader.read_sheets(data, wanted=everything, max_rows=1000)
-    assert [n for n, _v in sheet.rows] == [1, 2, reader.MAX_EMPTY_RUN + 10]
+    assert [n for n, _v in sheet.rows] == [1, 2, far]
 
 
 def test_too_many_rows_go_to_the_full_reader_which_refuses_them():
-    wb = Workbook()
-    ws = wb.active
-    for n in range(12):
-        ws.append([f"ligne {n}"])
-    out = io.BytesIO()
-    wb.save(out)
-    data = out.getvalue()
+    data = _book(*[[f"ligne {n}"] for n in range(12)])
     assert read_sheets_fast(data, wanted=everything, max_rows=10, max_empty_run=reader.MAX_EMPTY_RUN) is None
     with pytest.raises(reader.WorkbookRejected, match="Trop de lignes"):
         reader.read_sheets(data, wanted=everything, max_rows=10)

@@ -1,12 +1,13 @@
 """Insert an import's new records in batches, then hand them to the session as ordinary persistent objects.
 
-The unit of work inserts objects one mapper at a time but tracks every attribute and link of every object;
-for the thousands of records of a big workbook that bookkeeping costs three times the inserts themselves.
-Here each class's rows go in one ``executemany`` (``INSERT … RETURNING id``, in parameter order), followed by
-the rows of its many-to-many links and owned children, and each object then becomes persistent and clean, as
-if it had been loaded: the caller's flush writes only the changes to existing records, and the audit reads the
-new ones without a query. What the flush would have done for new records is done here too: column defaults,
-the folded ``search_text`` (``services.search``) and the version counter's first value.
+The unit of work inserts objects one mapper at a time but tracks every attribute and link of every object; for
+the thousands of records of a big workbook that bookkeeping costs more than the inserts themselves. Here each
+class's rows go in ``executemany`` batches of ``CHUNK`` (ids numbered ahead on SQLite, ``INSERT … RETURNING id``
+in parameter order on PostgreSQL), followed by the rows of their many-to-many links and owned children; each
+object then becomes persistent and clean, as if it had been loaded: the caller's flush writes only the changes
+to existing records, and the audit reads the new ones without a query. What the flush would have done for new
+records is done here too: column defaults, the folded ``search_text`` (``services.search``) and the version
+counter's first value. ``tests/test_workbook_import.py`` checks the result against what a save gives.
 """
 
 from __future__ import annotations
@@ -129,14 +130,14 @@ def _insert_class(session: so.Session, cls: type, objs: list, planned: set) -> d
                 {sec.key: getattr(obj, parent.key) for parent, sec in rel.synchronize_pairs}
                 | {sec.key: getattr(item, child.key) for child, sec in rel.secondary_synchronize_pairs}
                 for obj in chunk
-                for item in obj.__dict__.get(rel.key) or ()
+                for item in so.attributes.instance_dict(obj).get(rel.key) or ()
             ]
             if links:
                 session.execute(sa.insert(rel.secondary), links)
     children: dict[type, list] = {}
     for rel in owned:
         for obj in objs:
-            for child in obj.__dict__.get(rel.key) or ():
+            for child in so.attributes.instance_dict(obj).get(rel.key) or ():
                 if id(child) in planned:
                     continue  # a record of the workbook itself, inserted with its own class
                 for parent, local in rel.synchronize_pairs:
@@ -149,7 +150,7 @@ def _insert_class(session: so.Session, cls: type, objs: list, planned: set) -> d
 def _detach(obj) -> None:
     """Make an inserted object detached and clean, every relationship loaded (a new record has no links other
     than those it was given); added to the session, it is persistent as if loaded."""
-    state = obj.__dict__
+    state = so.attributes.instance_dict(obj)
     for rel in sa.inspect(type(obj)).relationships:
         if rel.key in state:
             continue
