@@ -14,7 +14,9 @@ from openpyxl import Workbook
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 
+from registry.services.normalize import parse_date
 from registry.workbook import reader
+from registry.workbook.cells import as_text
 from registry.workbook.fast_reader import read_sheets_fast
 from tests.workbook_helpers import DEMO
 
@@ -223,3 +225,18 @@ def test_too_many_rows_go_to_the_full_reader_which_refuses_them():
     assert read_sheets_fast(data, wanted=everything, max_rows=10, max_empty_run=reader.MAX_EMPTY_RUN) is None
     with pytest.raises(reader.WorkbookRejected, match="Trop de lignes"):
         reader.read_sheets(data, wanted=everything, max_rows=10)
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [b'<c r="B2" t="d"><v>2024-03-01</v></c>', b'<c r="B2" t="n"><v>3.0</v></c>', b'<c r="B2" t="n"><v>1E3</v></c>'],
+    ids=["iso-date-cell", "whole-number-with-decimals", "exponent"],
+)
+def test_where_the_readings_differ_in_type_the_cells_read_alike(cell):
+    """calamine cannot tell <v>3.0</v> from <v>3</v> (Excel writes the latter), nor an ISO date cell (t="d",
+    rare) from a date serial: the types differ from openpyxl's there, what the cell parsers make of them does not."""
+    fast, full = both(_edited(b'<c r="B2" t="n"><v>3</v></c>', cell))
+    quick, slow = fast[1][0][1][1][1][2], full[1][0].rows[1][1][2]
+    assert as_text(quick) == as_text(slow)
+    if isinstance(slow, date):
+        assert parse_date(quick) == parse_date(slow)

@@ -15,6 +15,8 @@ scanned with a few regular expressions (milliseconds per megabyte). The full rea
   there or refuses the file, with its messages).
 
 Values are given the types openpyxl gives: whole numbers as int, dates as datetime; blank cells are left out.
+Two rare cases keep another type, read alike by the cell parsers: a whole number written ``3.0`` (int here,
+float there) and an ISO date cell (``t="d"``: datetime here, date there).
 ``tests/test_workbook_reader.py`` reads the same workbooks both ways and compares.
 """
 
