@@ -148,6 +148,19 @@ def test_import_refuses_xml_entities(session, payload):
     assert_refused(session, rezip(GOOD, {"xl/worksheets/sheet1.xml": payload}), "déclarations XML")
 
 
+@pytest.mark.parametrize("part", ["xl/worksheets/sheet1.xml", "xl/workbook.xml"])
+def test_import_refuses_xml_entities_behind_a_long_comment(session, part):
+    """A DTD after 8 KB of comment escapes the first look at each part; defusedxml still refuses it."""
+    original = zipfile.ZipFile(io.BytesIO(GOOD)).read(part)
+    body = original.split(b"?>", 1)[1] if original.startswith(b"<?xml") else original
+    dtd = b'<!DOCTYPE x [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+    payload = b'<?xml version="1.0"?><!--' + b"x" * 8192 + b"-->" + dtd + body
+    report = run(session, rezip(GOOD, {part: payload}))
+    assert not report.ok and not report.applied
+    assert "refusé par sécurité" in report.errors[0].message or "endommagé" in report.errors[0].message
+    assert session.scalar(sa.select(sa.func.count()).select_from(Actor)) == 0
+
+
 @pytest.mark.no_database
 @pytest.mark.parametrize("payload", [BILLION_LAUGHS, EXTERNAL_ENTITY], ids=["billion-laughs", "external-entity"])
 def test_openpyxl_parses_with_defusedxml(payload):

@@ -7,6 +7,8 @@ which reports each problem precisely. Before calamine parses anything, the archi
 scanned with a few regular expressions (milliseconds per megabyte). The full reader is used when a sheet has:
 
 - merged cells, hidden rows or columns, formulas, or error cells (the full reader names them as errors);
+- a DTD or entity declaration anywhere in an XML part (beyond the start that ``check_archive`` reads):
+  openpyxl parses with defusedxml, which refuses it;
 - a namespace prefix on its elements (the scan could not see the above), or cells without a reference;
 - a cell beyond column AZ or row 210,000: calamine builds a dense grid from A1 to the last cell, and a single
   far-away cell must not cost gigabytes (a registry allowing more rows than that per import reads them with
@@ -55,9 +57,12 @@ def read_sheets_fast(data: bytes, *, wanted, max_rows: int, max_empty_run: int) 
     """For an archive that passed ``reader.check_archive``: every sheet name, and (name, rows) of the wanted
     sheets, rows as in ``reader.RawSheet``; or None when the full reader must read it."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        # Every part holding cells, wherever the workbook's relationships put it.
         for info in archive.infolist():
-            xml = archive.read(info) if info.filename.lower().endswith(".xml") else b""
+            xml = archive.read(info) if info.filename.lower().endswith((".xml", ".rels")) else b""
+            # A DTD further in than check_archive looks: defusedxml (the full reader) refuses it.
+            if b"<!DOCTYPE" in xml or b"<!ENTITY" in xml:
+                return None
+            # Every part holding cells, wherever the workbook's relationships put it.
             if b"sheetData" in xml and not _plain(xml):
                 return None
     try:
