@@ -21,14 +21,18 @@ def initiative_search_text(initiative: Initiative) -> str:
     return fold(" ".join(p for p in parts if p))
 
 
+def search_text(obj) -> str | None:
+    """The folded search text of an actor or an initiative; None for any other record."""
+    if isinstance(obj, Actor):
+        return actor_search_text(obj)
+    if isinstance(obj, Initiative):
+        return initiative_search_text(obj)
+    return None
+
+
 @sa.event.listens_for(so.Session, "before_flush")
 def _refresh_search_text(session: so.Session, flush_context, instances) -> None:
     for obj in [*session.new, *session.dirty]:
-        if isinstance(obj, Actor):
-            text = actor_search_text(obj)
-        elif isinstance(obj, Initiative):
-            text = initiative_search_text(obj)
-        else:
-            continue
-        if obj.search_text != text:
+        text = search_text(obj)
+        if text is not None and obj.search_text != text:
             obj.search_text = text

@@ -18,10 +18,8 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
-from registry.models import Actor, Initiative
-from registry.services.search import actor_search_text, initiative_search_text
+from registry.services.search import search_text
 
-SEARCH_TEXT = {Actor: actor_search_text, Initiative: initiative_search_text}
 #: Records inserted per statement.
 CHUNK = 5000
 
@@ -109,9 +107,9 @@ def _insert_class(session: so.Session, cls: type, objs: list, planned: set) -> d
         next_id = session.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar_one() + 1
     for start in range(0, len(objs), CHUNK):  # bounded memory: the rows of one chunk at a time
         chunk = objs[start : start + CHUNK]
-        if cls in SEARCH_TEXT:
+        if "search_text" in table.c:
             for obj in chunk:
-                obj.search_text = SEARCH_TEXT[cls](obj)
+                obj.search_text = search_text(obj)
         rows = [_row(obj, columns) for obj in chunk]
         if next_id is not None:
             for number, (obj, row) in enumerate(zip(chunk, rows, strict=True), start=next_id):

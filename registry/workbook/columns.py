@@ -89,7 +89,12 @@ class Column:
         if self.setter is not None:
             self.setter(obj, value)
         else:
-            setattr(obj, self.attr, list(value) if isinstance(value, tuple) else value)
+            setattr(obj, self.attr, self.stored(value))
+
+    @staticmethod
+    def stored(value):
+        """A parsed value as the model keeps it (sequences as lists)."""
+        return list(value) if isinstance(value, tuple) else value
 
     def to_cell(self, obj):
         """The value written in an exported cell."""

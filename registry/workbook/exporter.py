@@ -167,20 +167,8 @@ def _specs(include_personal: bool, only: SheetSpec | None = None) -> list[SheetS
 
 def export_registry(session: so.Session, fp: BinaryIO, *, include_personal: bool) -> dict[str, int]:
     """The whole registry as one workbook (no Contacts sheet without ``include_personal``); rows per sheet."""
-    specs = _specs(include_personal)
-    wb = _new_workbook()
-    _write_notice(wb, specs, f"Export du registre de l'ESS du {date.today():%d/%m/%Y}")
-    writers = []
-    for spec in specs:
-        writer = SheetWriter(wb, spec)
-        for record in _records(session, spec):
-            writer.write(record)
-        writers.append(writer)
-    lists = _write_lists(wb, session, specs)
-    for writer in writers:
-        writer.finish(lists)
-    wb.save(fp)
-    return {w.spec.name: w.rows for w in writers}
+    parts = [(spec, None) for spec in _specs(include_personal)]
+    return export_queries(session, parts, fp, include_personal=include_personal, title="Export du registre de l'ESS")
 
 
 def export_query(session: so.Session, sheet: SheetSpec | str, query, fp: BinaryIO, *, include_personal: bool) -> int:
@@ -197,7 +185,7 @@ def export_queries(
     session: so.Session, parts: list[tuple[SheetSpec, object]], fp: BinaryIO, *, include_personal: bool, title: str
 ) -> dict[str, int]:
     """Several sheets, each holding the rows of its ``select`` (e.g. one organisation's profile, contacts and
-    partnerships), with the Notice and Listes; returns the rows per sheet."""
+    partnerships; None: every record), with the Notice and Listes; returns the rows per sheet."""
     if any(spec.personal for spec, _q in parts) and not include_personal:
         raise PermissionError("Les contacts (données personnelles) ne sont exportés que pour les agents.")
     specs = [spec for spec, _q in parts]

@@ -90,11 +90,11 @@ def plan_import(session: so.Session, sheets: list[tuple[object, RawSheet]], repo
 
 
 def apply_plan(session: so.Session, planner: Planner, *, user, source: str, batch: ImportBatch) -> None:
-    """Write the planned records (the new ones already added to the session) and audit each change (one event
-    per record, tied to the batch)."""
+    """Write the changes to existing records (the new ones are already inserted, ``bulk.insert_new``) and audit
+    each change (one event per record, tied to the batch)."""
     session.flush()
-    # Thousands of events go in one Core executemany rather than through the ORM (which costs ten times more
-    # per row and is not needed: nothing refers to them).
+    # Thousands of events go in Core executemany batches rather than through the ORM (which costs ten times
+    # more per row and is not needed: nothing refers to them).
     now = utcnow()
     rows = []
     for item in planner.planned:

@@ -388,9 +388,9 @@ def _set_new(spec: SheetSpec, obj, values: dict) -> None:
         if col not in direct:
             col.set(obj, value)
         elif direct[col]:
-            so.attributes.set_committed_value(obj, col.attr, list(value))
+            so.attributes.set_committed_value(obj, col.attr, col.stored(value))
         else:
-            state[col.attr] = list(value) if isinstance(value, tuple) else value
+            state[col.attr] = col.stored(value)
 
 
 def _first_row(ref: str) -> int | None:
