@@ -295,3 +295,26 @@ def test_partnerships_are_found_by_reference_or_object(app, client, auth):
     assert "PART-2024-007" in by_ref and "PART-2025-001" not in by_ref
     by_word = client.get("/admin/partnership/", query_string={"search": "jardin"}).get_data(as_text=True)
     assert "PART-2025-001" in by_word and "PART-2024-007" not in by_word
+
+
+def test_initiative_with_partners_opens_saves_and_changes_a_partners_role(app, client, auth, actor):
+    """The partners' inline list pairs each row with its record (their own key since migration 0003)."""
+    from registry.models import InitiativePartner
+
+    with database(app) as session:
+        first, second = make_actor(session, name="Atelier Partenaire"), make_actor(session, name="Ressourcerie")
+        initiative = make_initiative(session, lead=session.get(Actor, actor), title="Chantier école")
+        initiative.partners = [InitiativePartner(actor=first, role="chantier"), InitiativePartner(actor=second)]
+        session.flush()
+        ident = initiative.id
+    auth.as_role("officer")
+    html = edit_page(client, "initiative", ident)
+    assert "Atelier Partenaire" in html and "Ressourcerie" in html
+    version = fresh(app, Initiative, ident).version
+    assert save(client, "initiative", ident, html).status_code == 302
+    assert fresh(app, Initiative, ident).version == version  # nothing changed, nothing written
+    html = edit_page(client, "initiative", ident)
+    assert save(client, "initiative", ident, html, **{"partners-0-role": "pilote"}).status_code == 302
+    with database(app) as session:
+        roles = {p.actor.name: p.role for p in session.get(Initiative, ident).partners}
+    assert roles == {"Atelier Partenaire": "pilote", "Ressourcerie": None}

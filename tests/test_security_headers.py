@@ -39,7 +39,7 @@ def test_inline_scripts_and_styles_carry_the_nonce_of_the_header(auth):
         if tag == "script" and "src=" in attributes:
             continue
         assert f'nonce="{nonce}"' in attributes, (tag, attributes)
-    assert "/static/js/admin-csp.js" in html  # rewires Flask-Admin's inline onclick handlers
+    assert "/static/js/admin-behaviours.js" in html  # listeners for the data attributes of our template overrides
 
 
 def test_nonce_changes_at_each_request(app):

@@ -33,7 +33,7 @@ class PartnerInline(InlineFormAdmin):
     """An actor taking part in the initiative, with its role."""
 
     form_base_class = BaseForm  # the record's form carries the CSRF token
-    form_columns = ("actor", "role")
+    form_columns = ("id", "actor", "role")  # the hidden id pairs each row with its record
     form_label = "Acteur partenaire"
     column_labels = field_labels("InitiativePartner")
     form_ajax_refs = {"actor": actor_lookup("actor")}

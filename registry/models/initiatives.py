@@ -92,13 +92,13 @@ class InitiativePartner(db.Model):
     """An actor taking part in an initiative it does not lead, with its role."""
 
     __tablename__ = "initiative_partners"
+    __table_args__ = (sa.UniqueConstraint("initiative_id", "actor_id"),)
 
-    initiative_id: so.Mapped[int] = so.mapped_column(
-        sa.ForeignKey("initiatives.id", ondelete="CASCADE"), primary_key=True
-    )
-    actor_id: so.Mapped[int] = so.mapped_column(
-        sa.ForeignKey("actors.id", ondelete="RESTRICT"), primary_key=True, index=True
-    )
+    # A key of its own (migration 0003): Flask-Admin's inline lists pair each row of the form with its record by
+    # a single primary key; the pair (initiative, actor) stays unique.
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    initiative_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("initiatives.id", ondelete="CASCADE"))
+    actor_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("actors.id", ondelete="RESTRICT"), index=True)
     role: so.Mapped[str | None] = so.mapped_column(sa.String(200))
 
     initiative: so.Mapped[Initiative] = so.relationship(back_populates="partners")

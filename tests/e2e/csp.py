@@ -1,4 +1,5 @@
-"""Collect Content-Security-Policy violations in a Playwright page (events and console messages)."""
+"""Collect Content-Security-Policy violations in a Playwright page (events and console messages), and the inline
+event handlers and ``javascript:`` URLs of its live DOM, which a browser build may block without reporting."""
 
 from __future__ import annotations
 
@@ -9,6 +10,20 @@ document.addEventListener('securitypolicyviolation', function (e) {
     e.violatedDirective + ' ' + e.blockedURI + ' ' + (e.sample || '') + ' @ ' + e.sourceFile + ':' + e.lineNumber
   );
 });
+"""
+
+
+INLINE_IN_DOM = """
+Array.from(document.querySelectorAll('*')).flatMap(function (el) {
+  return Array.from(el.attributes).filter(function (a) {
+    var name = a.name.toLowerCase();
+    var url = ['href', 'src', 'action', 'formaction'].indexOf(name) >= 0;
+    return name.indexOf('on') === 0 || (url && /^\\s*javascript:/i.test(a.value));
+  }).map(function (a) {
+    return 'inline in DOM: <' + el.tagName.toLowerCase() + ' class="' + el.className + '" ' + a.name + '="'
+      + a.value.slice(0, 40) + '">';
+  });
+})
 """
 
 
@@ -26,4 +41,4 @@ class CspWatch:
             self.console.append(text)
 
     def violations(self, page) -> list[str]:
-        return [*self.console, *page.evaluate("window.__cspViolations || []")]
+        return [*self.console, *page.evaluate("window.__cspViolations || []"), *page.evaluate(INLINE_IN_DOM)]
