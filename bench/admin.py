@@ -51,7 +51,7 @@ def build(url: str, fresh: bool) -> str:
     from registry import create_app
     from registry.extensions import db
     from registry.models import Actor, User
-    from registry.services.reference import load_reference
+    from registry.services.reference.loading import load_reference
     from tests.factories import make_user
 
     app = create_app(_config(url))

@@ -30,7 +30,7 @@ from registry.models import (
     initiative_axes,
     initiative_quartiers,
 )
-from registry.services.normalize import fold
+from registry.services.reference.normalize import fold
 
 FIRST = [
     "Régie",

@@ -18,7 +18,7 @@ from flask_migrate import upgrade
 
 from registry import create_app
 from registry.extensions import db
-from registry.services.reference import load_reference
+from registry.services.reference.loading import load_reference
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 

@@ -80,7 +80,7 @@ def prepare(app, populate_needed: bool, actors: int) -> None:
 
     from bench.datagen import populate
     from registry.extensions import db
-    from registry.services.reference import load_reference
+    from registry.services.reference.loading import load_reference
 
     with app.app_context():
         upgrade()
@@ -92,7 +92,7 @@ def prepare(app, populate_needed: bool, actors: int) -> None:
 
 def measure(client, url: str, runs: int, cold: bool = False) -> tuple[float, float, int]:
     """Median and 95th percentile in ms; ``cold`` forgets the remembered counts before each request."""
-    from registry.services import public_cache
+    from registry.services.public import cache as public_cache
 
     for _ in range(3):
         client.get(url)

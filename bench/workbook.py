@@ -37,7 +37,7 @@ def _app(db_path: Path, fresh: bool):
 
     from registry import create_app
     from registry.extensions import db
-    from registry.services.reference import load_reference
+    from registry.services.reference.loading import load_reference
 
     if fresh:
         for suffix in ("", "-wal", "-shm"):

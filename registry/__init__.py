@@ -54,7 +54,7 @@ def register_extensions(app: Flask) -> None:
     """Bind the extension objects and configure the database engine."""
     from registry import models  # noqa: F401  (registers the tables)
     from registry.extensions import babel, csrf, db, limiter, login_manager, migrate
-    from registry.services import search, versioning  # noqa: F401  (search_text and version counters on flush)
+    from registry.services.records import search, versioning  # noqa: F401  (search_text and version counters on flush)
     from registry.sqlite import configure_sqlite
 
     db.init_app(app)

@@ -14,7 +14,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from registry.extensions import db
-from registry.services.errors import ValidationErrors
+from registry.services.records.errors import ValidationErrors
 
 registry_cli = AppGroup("registry", help="Administration du registre de l'ESS.")
 
@@ -39,7 +39,7 @@ def setup_command(demo: bool | None) -> None:
     """Migrate the database, load reference data and, on an empty registry, demo data and accounts."""
     from flask_migrate import upgrade
 
-    from registry.services.reference import load_reference
+    from registry.services.reference.loading import load_reference
     from registry.workbook.demo import load_demo
 
     if demo is None:
@@ -66,7 +66,7 @@ def setup_command(demo: bool | None) -> None:
 def _create_demo_accounts() -> list[tuple[str, str, str]]:
     """Create the demo accounts when no account exists yet; return (email, role, password) created."""
     from registry.models import User
-    from registry.services.accounts import create_user, find_actor
+    from registry.services.accounts.users import create_user, find_actor
 
     if db.session.scalar(sa.select(sa.func.count()).select_from(User)):
         return []
@@ -90,7 +90,7 @@ def _create_demo_accounts() -> list[tuple[str, str, str]]:
 def create_user_command(email: str, role: str, actor_key: str | None, full_name: str, invite: bool = False) -> None:
     """Create an account; the password comes from REGISTRY_PASSWORD or is asked for (or, with --invite, the
     person chooses it from an e-mailed link)."""
-    from registry.services.accounts import create_user, find_actor
+    from registry.services.accounts.users import create_user, find_actor
 
     actor = None
     if actor_key:
@@ -115,9 +115,9 @@ def create_user_command(email: str, role: str, actor_key: str | None, full_name:
 
 
 def _create_invited_user(**fields) -> None:
-    from registry.services.accounts import create_user
-    from registry.services.credentials import send_invitation
-    from registry.services.mail import MailError
+    from registry.services.accounts.credentials import send_invitation
+    from registry.services.accounts.users import create_user
+    from registry.services.outputs.mail import MailError
 
     try:
         user = create_user(db.session, source="cli", **fields)
@@ -168,7 +168,7 @@ def backup_sqlite(source: str, dest: Path) -> None:
 @click.option("--dry-run", is_flag=True, help="Compter sans supprimer.")
 def purge_account_requests_command(days: int | None, dry_run: bool) -> None:
     """Delete the account requests rejected more than ACCOUNT_REQUEST_RETENTION_DAYS ago (run it daily)."""
-    from registry.services.account_requests import purge_account_requests
+    from registry.services.accounts.requests import purge_account_requests
 
     days = current_app.config["ACCOUNT_REQUEST_RETENTION_DAYS"] if days is None else days
     count = purge_account_requests(db.session, days=days, dry_run=dry_run)

@@ -6,7 +6,7 @@ import secrets
 
 from flask import Flask, current_app, g
 
-from registry.services.normalize import format_date, format_money, format_number, format_siret
+from registry.services.reference.normalize import format_date, format_money, format_number, format_siret
 
 
 def csp_nonce() -> str:

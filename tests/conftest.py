@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from registry import create_app
 from registry.extensions import db
-from registry.services.reference import load_reference
+from registry.services.reference.loading import load_reference
 
 CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -199,7 +199,7 @@ class Outbox:
 
     @property
     def messages(self):
-        from registry.services.mail import read_outbox
+        from registry.services.outputs.mail import read_outbox
 
         return read_outbox(self.path)
 

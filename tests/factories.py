@@ -22,11 +22,11 @@ from registry.models import (
     Sector,
     User,
 )
-from registry.services.actors import clean_actor, clean_contact
-from registry.services.initiatives import clean_initiative
-from registry.services.loans import clean_programme
-from registry.services.partnerships import clean_partnership
-from registry.services.passwords import hash_password
+from registry.services.accounts.passwords import hash_password
+from registry.services.records.actors import clean_actor, clean_contact
+from registry.services.records.initiatives import clean_initiative
+from registry.services.records.loans import clean_programme
+from registry.services.records.partnerships import clean_partnership
 
 DEFAULT_PASSWORD = "girafe-tramway-cerise-piano"
 _HASH = None

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from registry.extensions import db
 from registry.models import AccountRequest, Actor, AuditEvent, LegalForm, RequestStatus, Role, User
 from registry.models.base import utcnow
-from registry.services.account_requests import purge_account_requests
+from registry.services.accounts.requests import purge_account_requests
 from tests.conftest import csrf_token_from
 from tests.factories import luhn_siret, make_actor, make_user, ref
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from registry.auth.permissions import EXPORT, has_ability
 from registry.extensions import db
 from registry.models import AuditAction, AuditEvent, ImportBatch, LoanReport, Role
-from registry.services.audit import record_event
+from registry.services.history.audit import record_event
 from tests.admin_support import changed, count, database, post_form, read_form
 from tests.conftest import AuthActions, csrf_token_from
 from tests.factories import make_actor, make_contact, make_initiative, make_partnership, make_programme

@@ -11,7 +11,7 @@ import pytest
 
 from registry.models import ActorStatus, LoanReport, PartnershipStatus
 from registry.models.actors import ESUS_VALIDITY
-from registry.services import dashboard as figures
+from registry.services.reporting import dashboard as figures
 from tests.admin_support import database
 from tests.factories import make_actor, make_initiative, make_partnership, make_programme
 

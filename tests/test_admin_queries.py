@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from registry.extensions import db
 from registry.models import AuditAction, LoanReport
-from registry.services.audit import record_event
+from registry.services.history.audit import record_event
 from tests.admin_support import database
 from tests.factories import make_actor, make_contact, make_initiative, make_partnership, make_programme
 

@@ -7,9 +7,9 @@ import pytest
 import sqlalchemy as sa
 
 from registry.models import Actor, AuditAction, AuditEvent, Axis, Contact, User
-from registry.services.errors import ValidationError
-from registry.services.partner_space import add_contact, remove_contact, update_contact, update_profile
-from registry.services.reverts import revert_event
+from registry.services.history.reverts import revert_event
+from registry.services.records.errors import ValidationError
+from registry.services.records.partner_space import add_contact, remove_contact, update_contact, update_profile
 from tests.admin_support import database, fresh
 from tests.conftest import csrf_token_from
 from tests.factories import make_actor, make_contact, make_user, ref

@@ -7,9 +7,9 @@ import pytest
 import sqlalchemy as sa
 
 from registry.models import Actor, AuditAction, AuditEvent
-from registry.services.actors import clean_actor
-from registry.services.audit import diff, record_event, snapshot
-from registry.services.review import actors_with_pending_changes, count_pending, mark_reviewed
+from registry.services.history.audit import diff, record_event, snapshot
+from registry.services.history.review import actors_with_pending_changes, count_pending, mark_reviewed
+from registry.services.records.actors import clean_actor
 from tests.admin_support import database
 from tests.conftest import csrf_token_from
 from tests.factories import make_actor, make_user

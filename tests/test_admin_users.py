@@ -5,8 +5,8 @@ import sqlalchemy as sa
 
 from registry.extensions import db
 from registry.models import AuditAction, AuditEvent, Role, User
-from registry.services.accounts import LAST_ADMIN, delete_user, update_user
-from registry.services.errors import ValidationErrors
+from registry.services.accounts.users import LAST_ADMIN, delete_user, update_user
+from registry.services.records.errors import ValidationErrors
 from tests.conftest import csrf_token_from
 from tests.factories import make_actor, make_user
 

@@ -9,7 +9,7 @@ from argon2 import PasswordHasher
 
 from registry.extensions import db
 from registry.models import AuditAction, AuditEvent, Role, User
-from registry.services import passwords
+from registry.services.accounts import passwords
 from tests.conftest import csrf_token_from
 from tests.factories import DEFAULT_PASSWORD, make_user
 

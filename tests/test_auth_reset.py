@@ -12,9 +12,9 @@ from werkzeug.serving import make_server
 from registry.extensions import db
 from registry.models import User
 from registry.security import scrub_tokens
-from registry.services import passwords
-from registry.services.accounts import set_password
-from registry.services.tokens import TokenError, make_token, read_token
+from registry.services.accounts import passwords
+from registry.services.accounts.tokens import TokenError, make_token, read_token
+from registry.services.accounts.users import set_password
 from tests.conftest import csrf_token_from
 from tests.factories import DEFAULT_PASSWORD, make_user
 
@@ -202,7 +202,7 @@ def test_scrub_tokens_hides_the_token_of_a_link():
 def test_tokens_never_reach_the_access_log(app, outbox, caplog):
     user = committed_user(app, role="officer")
     with app.test_request_context():
-        from registry.services.tokens import token_link
+        from registry.services.accounts.tokens import token_link
 
         with app.app_context():
             link = token_link(db.session.get(User, user.id), "reset")

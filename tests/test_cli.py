@@ -62,7 +62,7 @@ def test_setup_prints_the_generated_demo_passwords(fresh_app):
     passwords = {line[2] for line in lines}
     assert len(passwords) == len(lines)  # generated, not a shared default
     with fresh_app.app_context():
-        from registry.services.passwords import verify_password
+        from registry.services.accounts.passwords import verify_password
 
         user = db.session.scalar(sa.select(User).where(User.email == lines[0][1]))
         assert verify_password(user.password_hash, lines[0][2])

@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 
 from registry.models import LoanProgramme
-from registry.services.errors import ValidationErrors
-from registry.services.loans_simulator import monthly_payment, parse_request, repayment, simulate
+from registry.services.public.simulator import monthly_payment, parse_request, repayment, simulate
+from registry.services.records.errors import ValidationErrors
 
 D = Decimal
 

@@ -5,8 +5,8 @@ import socket
 
 import pytest
 
-from registry.services import mail
-from registry.services.mail import MailError, send_mail
+from registry.services.outputs import mail
+from registry.services.outputs.mail import MailError, send_mail
 from tests.factories import make_user
 
 
@@ -22,7 +22,7 @@ def test_send_mail_writes_text_and_html_to_the_outbox(app, session, outbox, capl
     assert "https://x.test/mot-de-passe/SECRET" in outbox.text(message)
     html = message.get_body(("html",)).get_content()
     assert "Camille &lt;b&gt;Exemple&lt;/b&gt;" in html and "<b>Exemple" not in html
-    logged = " ".join(r.getMessage() for r in caplog.records if r.name == "registry.services.mail")
+    logged = " ".join(r.getMessage() for r in caplog.records if r.name == "registry.services.outputs.mail")
     assert user.email in logged and "Réinitialisation" in logged and "SECRET" not in logged
 
 

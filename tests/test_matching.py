@@ -3,8 +3,8 @@
 import pytest
 
 from registry.models import InitiativeStatus, PartnershipKind
-from registry.services.errors import ValidationError
-from registry.services.matching import ReferenceData, match_enum
+from registry.services.records.errors import ValidationError
+from registry.services.reference.matching import ReferenceData, match_enum
 
 
 @pytest.fixture

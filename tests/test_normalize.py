@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from registry.services import normalize as n
-from registry.services.errors import ValidationError
+from registry.services.records.errors import ValidationError
+from registry.services.reference import normalize as n
 
 pytestmark = pytest.mark.no_database
 

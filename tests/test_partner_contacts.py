@@ -8,7 +8,7 @@ import logging
 import sqlalchemy as sa
 
 from registry.models import AuditAction, AuditEvent, Contact
-from registry.services.review import count_pending
+from registry.services.history.review import count_pending
 from tests.admin_support import changed, count, database, fresh, post_form, read_form
 
 CONTACTS = "/espace-partenaire/contacts/"
@@ -69,7 +69,7 @@ def test_edit_contact_withdrawing_consent_hides_it_and_clears_consent_date(app, 
     with database(app) as session:
         contact = session.get(Contact, mine.contact_id)
         contact.public = True
-        from registry.services.actors import clean_contact
+        from registry.services.records.actors import clean_contact
 
         clean_contact(session, contact)
     assert "Camille Fivoise" in app.test_client().get(f"/acteurs/{mine.slug}").get_data(as_text=True)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from registry.models import Actor, ActorStatus, AuditAction, AuditEvent, Axis, Quartier, Sector
-from registry.services.review import count_pending
+from registry.services.history.review import count_pending
 from tests.admin_support import changed, database, fresh, post_form, read_form
 from tests.factories import ref
 
@@ -121,7 +121,7 @@ def test_stale_profile_form_shows_what_changed_and_overwrites_nothing(app, clien
 
 
 def test_stale_form_after_axes_change_is_a_conflict(app, client, mine):
-    """Versions move when only many-to-many links change (registry.services.versioning)."""
+    """Versions move when only many-to-many links change (registry.services.records.versioning)."""
     fields = profile_fields(client)
     with database(app) as session:
         actor = session.get(Actor, mine.actor_id)

@@ -13,9 +13,9 @@ import sqlalchemy as sa
 
 from registry.models import AccountRequest, Actor, AuditAction, AuditEvent, Contact, RequestedRole, RequestStatus, User
 from registry.models.base import utcnow
-from registry.services.errors import ValidationError
-from registry.services.partner_space import add_contact, update_contact, update_profile
-from registry.services.personal_data import erase_person, find_person
+from registry.services.privacy.personal_data import erase_person, find_person
+from registry.services.records.errors import ValidationError
+from registry.services.records.partner_space import add_contact, update_contact, update_profile
 from tests.admin_support import changed, count, database, post_form, read_form
 from tests.conftest import AuthActions, csrf_token_from
 from tests.factories import DEFAULT_PASSWORD, make_actor, make_contact, make_user
@@ -202,7 +202,7 @@ def test_last_active_admin_cannot_be_erased(app):
 
 
 def test_changes_about_an_erased_person_cannot_be_undone(app, person):
-    from registry.services.reverts import revert_event
+    from registry.services.history.reverts import revert_event
 
     with app.app_context(), database(app) as session:
         erase_person(session, find_person(session, email=EMAIL), user=None)

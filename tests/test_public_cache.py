@@ -5,7 +5,7 @@ import re
 import sqlalchemy as sa
 
 from registry.models import Actor, AuditAction
-from registry.services.audit import record_event
+from registry.services.history.audit import record_event
 from tests.factories import make_actor
 
 

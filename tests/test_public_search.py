@@ -2,7 +2,7 @@
 
 import pytest
 
-from registry.services.directory import Filters, parse_filters, parse_page, search_actors, search_initiatives
+from registry.services.public.directory import Filters, parse_filters, parse_page, search_actors, search_initiatives
 from tests import public_data
 
 
@@ -82,7 +82,7 @@ def test_parse_filters_reads_codes_and_sets_aside_unknown_values(session, data):
 
 @pytest.mark.parametrize("value", ["0", "-1", "abc", "1.5", "100001"])
 def test_parse_page_refuses_what_is_not_a_page(value):
-    from registry.services.directory import InvalidFilter
+    from registry.services.public.directory import InvalidFilter
 
     with pytest.raises(InvalidFilter):
         parse_page(value)

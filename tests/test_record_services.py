@@ -15,11 +15,11 @@ from registry.models import (
     Partnership,
     PartnershipKind,
 )
-from registry.services.actors import clean_actor, clean_contact
-from registry.services.errors import ValidationErrors
-from registry.services.initiatives import clean_initiative
-from registry.services.loans import clean_programme, clean_report
-from registry.services.partnerships import clean_partnership
+from registry.services.records.actors import clean_actor, clean_contact
+from registry.services.records.errors import ValidationErrors
+from registry.services.records.initiatives import clean_initiative
+from registry.services.records.loans import clean_programme, clean_report
+from registry.services.records.partnerships import clean_partnership
 from tests.factories import luhn_siret, make_actor, make_partnership, make_programme, ref
 
 

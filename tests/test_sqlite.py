@@ -9,7 +9,7 @@ from flask_migrate import upgrade
 from registry import create_app
 from registry.extensions import db
 from registry.models import Actor
-from registry.services.reference import load_reference
+from registry.services.reference.loading import load_reference
 from registry.sqlite import write_lock
 from tests.conftest import make_test_config
 from tests.factories import make_actor

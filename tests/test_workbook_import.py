@@ -22,7 +22,7 @@ from registry.models import (
     LoanReport,
     Partnership,
 )
-from registry.services.search import actor_search_text
+from registry.services.records.search import actor_search_text
 from registry.workbook import bulk, importer
 from registry.workbook.exporter import export_registry
 from tests.factories import luhn_siret, make_actor, make_user

@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 
-from registry.services.normalize import parse_date
+from registry.services.reference.normalize import parse_date
 from registry.workbook import reader
 from registry.workbook.cells import as_text
 from registry.workbook.fast_reader import read_sheets_fast

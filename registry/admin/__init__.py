@@ -31,7 +31,7 @@ from registry.models import (
     Partnership,
     User,
 )
-from registry.services.labels import field_label
+from registry.services.reference.labels import field_label
 from registry.templating import csp_nonce
 
 

@@ -16,10 +16,10 @@ from wtforms.validators import DataRequired, Length, Optional
 from registry.admin.accounts import MAIL_FAILED, AdminOnlyView, flash_errors, when
 from registry.extensions import db
 from registry.models import AccountRequest, Actor, LegalForm, RequestedRole, RequestStatus, Role
-from registry.services.account_requests import approve_account_request, reject_account_request
-from registry.services.accounts import find_actor
-from registry.services.errors import ValidationError, ValidationErrors
-from registry.services.mail import MailError
+from registry.services.accounts.requests import approve_account_request, reject_account_request
+from registry.services.accounts.users import find_actor
+from registry.services.outputs.mail import MailError
+from registry.services.records.errors import ValidationError, ValidationErrors
 
 
 class ApproveForm(FlaskForm):

@@ -1,6 +1,6 @@
 """Back office, admins only (MANAGE_USERS): user accounts and the public's account requests.
 
-Every change goes through the services shared with the CLI (registry.services.accounts, credentials,
+Every change goes through the services shared with the CLI (registry.services.accounts.users, credentials,
 account_requests), which validate, enforce "never without an active admin" and write the audit. Password hashes
 and session tokens are never listed, shown, exported or editable."""
 
@@ -16,10 +16,10 @@ from registry.admin.forms import AdminForm
 from registry.auth.permissions import MANAGE_USERS
 from registry.extensions import db
 from registry.models import Role, User
-from registry.services.accounts import create_user, delete_user, update_user
-from registry.services.credentials import send_invitation
-from registry.services.errors import ValidationError, ValidationErrors
-from registry.services.mail import MailError
+from registry.services.accounts.credentials import send_invitation
+from registry.services.accounts.users import create_user, delete_user, update_user
+from registry.services.outputs.mail import MailError
+from registry.services.records.errors import ValidationError, ValidationErrors
 
 MAIL_FAILED = (
     "L'e-mail n'a pas pu être envoyé (serveur de messagerie injoignable ?). Le compte est enregistré : "
@@ -47,7 +47,7 @@ def commit_or_flash(service, *args, **kwargs) -> bool:
 
 
 def when(view, context, model, name):
-    from registry.services.normalize import format_date
+    from registry.services.reference.normalize import format_date
 
     value = getattr(model, name)
     return f"{format_date(value.date())} {value:%H:%M}" if value else ""

@@ -29,11 +29,11 @@ from registry.models import (
     actor_sectors,
 )
 from registry.models.actors import ESUS_VALIDITY
-from registry.services import directory
-from registry.services.actors import clean_actor, clean_contact
-from registry.services.errors import ValidationErrors
-from registry.services.labels import field_labels
-from registry.services.review import actors_with_pending_changes, pending_clause
+from registry.services.history.review import actors_with_pending_changes, pending_clause
+from registry.services.public import directory
+from registry.services.records.actors import clean_actor, clean_contact
+from registry.services.records.errors import ValidationErrors
+from registry.services.reference.labels import field_labels
 
 
 class ContactInline(InlineFormAdmin):

@@ -16,10 +16,10 @@ from registry.admin.formatting import format_datetime
 from registry.admin.history import entity_name, event_changes, source_name, visible_events_clause
 from registry.auth.permissions import WRITE
 from registry.models import AuditAction, AuditEvent, ImportBatch, ImportStatus
-from registry.services.errors import ValidationError
-from registry.services.labels import ENTITY_NAMES, SOURCES, field_labels
-from registry.services.reverts import revert_event, revertible
-from registry.services.review import mark_reviewed, pending_clause
+from registry.services.history.reverts import revert_event, revertible
+from registry.services.history.review import mark_reviewed, pending_clause
+from registry.services.records.errors import ValidationError
+from registry.services.reference.labels import ENTITY_NAMES, SOURCES, field_labels
 
 #: Record types that have a back-office page, by audited entity type.
 ENTITY_ENDPOINTS = {

@@ -25,12 +25,12 @@ from registry.admin.lookups import escape_like
 from registry.auth.permissions import EXPORT, READ, READ_PERSONAL, WRITE, has_ability
 from registry.extensions import db
 from registry.models import AuditAction
-from registry.services import fulltext
-from registry.services.archive import archive_record, is_archived, restore_record
-from registry.services.audit import diff, record_event, snapshot
-from registry.services.labels import field_labels
-from registry.services.normalize import fold
-from registry.services.spreadsheet import neutralise_formula
+from registry.services.history.audit import diff, record_event, snapshot
+from registry.services.outputs.spreadsheet import neutralise_formula
+from registry.services.public import fulltext
+from registry.services.records.archive import archive_record, is_archived, restore_record
+from registry.services.reference.labels import field_labels
+from registry.services.reference.normalize import fold
 
 #: Hidden fields every form keeps, whatever its rules: the CSRF token and the version check.
 KEPT_FIELDS = frozenset({"csrf_token", *TECHNICAL_FIELDS})
@@ -407,7 +407,7 @@ class SecureModelView(WorkbookExportMixin, EditingMixin, AccessMixin, ModelView)
     def pending_review(self, model) -> list:
         """For templates: this record's partner changes waiting for review."""
         from registry.admin.history import visible_events_clause
-        from registry.services.review import pending_for
+        from registry.services.history.review import pending_for
 
         return pending_for(self.db_session, model, visible_events_clause())
 

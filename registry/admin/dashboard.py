@@ -18,9 +18,9 @@ from registry.admin.formatting import PARIS
 from registry.admin.xlsx import table_to_xlsx
 from registry.auth.permissions import WRITE, has_ability
 from registry.extensions import db
-from registry.services import dashboard as figures
-from registry.services.normalize import format_money
-from registry.services.review import count_pending
+from registry.services.history.review import count_pending
+from registry.services.reference.normalize import format_money
+from registry.services.reporting import dashboard as figures
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

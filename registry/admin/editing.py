@@ -22,10 +22,10 @@ from wtforms import HiddenField
 
 from registry.admin.values import display_value
 from registry.models import AuditAction, AuditEvent
-from registry.services.archive import dependents_of
-from registry.services.audit import diff, json_value, record_event, snapshot
-from registry.services.errors import ValidationErrors
-from registry.services.labels import field_label
+from registry.services.history.audit import diff, json_value, record_event, snapshot
+from registry.services.records.archive import dependents_of
+from registry.services.records.errors import ValidationErrors
+from registry.services.reference.labels import field_label
 
 log = logging.getLogger(__name__)
 
@@ -280,7 +280,7 @@ class EditingMixin:
             form.populate_obj(model)
             self.clean(model)
             self._on_model_change(form, model, False)
-            session.flush()  # registry.services.versioning moves the version even when only links changed
+            session.flush()  # registry.services.records.versioning moves the version even when only links changed
             self.record_changes(model, before, (snapshot(model), self._children_after(model)))
             session.commit()
         except ValidationErrors as exc:

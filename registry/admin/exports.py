@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from registry.auth.permissions import READ_PERSONAL, has_ability
 from registry.extensions import db
-from registry.services.slugs import make_slug
+from registry.services.records.slugs import make_slug
 from registry.workbook.exporter import export_query, record_export
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

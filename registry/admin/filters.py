@@ -10,7 +10,7 @@ from flask import g
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 
 from registry.extensions import db
-from registry.services.normalize import parse_decimal, parse_int
+from registry.services.reference.normalize import parse_decimal, parse_int
 
 YES_NO = (("1", "Oui"), ("0", "Non"))
 

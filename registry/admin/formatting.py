@@ -15,8 +15,8 @@ from wtforms import fields
 from wtforms.fields.choices import SelectChoice
 
 from registry.models.enums import LabelledEnum
-from registry.services.errors import ValidationError
-from registry.services.normalize import format_date, format_money, format_number, parse_date, parse_decimal
+from registry.services.records.errors import ValidationError
+from registry.services.reference.normalize import format_date, format_money, format_number, parse_date, parse_decimal
 
 PARIS = ZoneInfo("Europe/Paris")
 

@@ -24,9 +24,9 @@ from registry.models import (
     initiative_quartiers,
     initiative_sectors,
 )
-from registry.services import directory
-from registry.services.initiatives import clean_initiative
-from registry.services.labels import field_labels
+from registry.services.public import directory
+from registry.services.records.initiatives import clean_initiative
+from registry.services.reference.labels import field_labels
 
 
 class PartnerInline(InlineFormAdmin):

@@ -14,7 +14,7 @@ from registry.admin.formatting import money, percent, record_link
 from registry.admin.lookups import actor_lookup
 from registry.extensions import db
 from registry.models import Axis, LoanProgramme, LoanPurpose, LoanReport, ProgrammeStatus, Quartier, programme_axes
-from registry.services.loans import clean_programme, clean_report
+from registry.services.records.loans import clean_programme, clean_report
 
 
 def _purposes(view, context, model, name):

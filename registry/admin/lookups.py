@@ -7,7 +7,7 @@ from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 
 from registry.extensions import db
 from registry.models import Actor, ActorStatus, Initiative, LoanProgramme
-from registry.services.normalize import fold
+from registry.services.reference.normalize import fold
 
 #: No picker returns more than this many rows, whatever the request asks.
 MAX_LOOKUP_ROWS = 20

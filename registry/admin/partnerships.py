@@ -24,7 +24,7 @@ from registry.models import (
     Quartier,
     actor_axes,
 )
-from registry.services.partnerships import clean_partnership
+from registry.services.records.partnerships import clean_partnership
 
 #: A searched word that looks like a reference: letters, then a dash or digits (PART-2025, bench-00123).
 REFERENCE_LIKE = re.compile(r"^[A-Za-z]+[-/][A-Za-z0-9/._-]*$|^[A-Za-z]*\d[A-Za-z0-9/._-]*-[A-Za-z0-9/._-]*$")

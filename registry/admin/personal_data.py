@@ -1,6 +1,6 @@
 """Back office: a person's rights over their data (SECURITY.md 32–33). Officers find everything the registry
 holds about one person, download it as a JSON file, and erase it. Thin views over
-``registry.services.personal_data``; the export and the erasure are audited under a pseudonym only."""
+``registry.services.privacy.personal_data``; the export and the erasure are audited under a pseudonym only."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from flask_login import current_user
 from registry.admin.base import SecureBaseView
 from registry.auth.permissions import READ_PERSONAL, WRITE, has_ability
 from registry.extensions import db
-from registry.services.errors import ValidationError
-from registry.services.personal_data import erase_person, export_person, find_person, record_access_export
+from registry.services.privacy.personal_data import erase_person, export_person, find_person, record_access_export
+from registry.services.records.errors import ValidationError
 from registry.sqlite import write_lock
 
 #: The words an officer types to confirm an erasure.

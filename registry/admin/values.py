@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from registry.admin.formatting import format_datetime
 from registry.models.enums import LabelledEnum
-from registry.services.normalize import format_date, format_money, format_number
+from registry.services.reference.normalize import format_date, format_money, format_number
 
 #: Columns holding money, shown as '25 000,00 €'.
 MONEY_FIELDS = {

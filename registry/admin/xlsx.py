@@ -10,8 +10,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from registry.services.dashboard import Table
-from registry.services.spreadsheet import is_formula_like
+from registry.services.outputs.spreadsheet import is_formula_like
+from registry.services.reporting.dashboard import Table
 
 FORMATS = {"money": '#,##0.00 "€"', "percent": "0.0 %", "date": "DD/MM/YYYY", "int": "0", "year": "0"}
 

@@ -7,8 +7,8 @@ from flask import current_app, flash, redirect, render_template, url_for
 from registry.auth.forms import AccountRequestForm
 from registry.auth.limits import account_request_limits
 from registry.extensions import db
-from registry.services.account_requests import submit_account_request
-from registry.services.errors import ValidationErrors
+from registry.services.accounts.requests import submit_account_request
+from registry.services.records.errors import ValidationErrors
 
 #: The only answer to a request, whether the address is known or not.
 REQUEST_RECEIVED = (

@@ -14,9 +14,9 @@ from flask_login import current_user, logout_user
 from registry.auth.forms import ForgotPasswordForm, SetPasswordForm
 from registry.auth.limits import forgot_password_limits
 from registry.extensions import db
-from registry.services.credentials import complete_password_change, request_password_reset
-from registry.services.errors import ValidationError
-from registry.services.tokens import TokenError, max_age, read_token
+from registry.services.accounts.credentials import complete_password_change, request_password_reset
+from registry.services.accounts.tokens import TokenError, max_age, read_token
+from registry.services.records.errors import ValidationError
 
 SESSION_KEY = "password_token"
 

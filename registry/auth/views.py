@@ -14,7 +14,7 @@ from registry.auth.permissions import landing_url
 from registry.auth.redirects import safe_next
 from registry.extensions import db
 from registry.models.accounts import new_session_token
-from registry.services.accounts import authenticate
+from registry.services.accounts.users import authenticate
 
 log = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ from registry.extensions import db
 from registry.models import Contact
 from registry.partner.forms import ContactForm, DeleteForm
 from registry.partner.views import bp, conflict_for, forged_names, show_errors, stamp
-from registry.services.audit import json_value
-from registry.services.errors import ValidationErrors
-from registry.services.partner_space import (
+from registry.services.history.audit import json_value
+from registry.services.records.errors import ValidationErrors
+from registry.services.records.partner_space import (
     StaleRecord,
     add_contact,
     note_forged_fields,

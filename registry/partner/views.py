@@ -18,10 +18,10 @@ from registry.extensions import db
 from registry.models import Axis, Contact, Partnership, Quartier, Sector
 from registry.partner import records
 from registry.partner.forms import ProfileForm
-from registry.services.audit import json_value, snapshot
-from registry.services.errors import ValidationErrors
-from registry.services.partner_space import StaleRecord, completeness, note_forged_fields, update_profile
-from registry.services.public_records import public_contacts
+from registry.services.history.audit import json_value, snapshot
+from registry.services.public.records import public_contacts
+from registry.services.records.errors import ValidationErrors
+from registry.services.records.partner_space import StaleRecord, completeness, note_forged_fields, update_profile
 from registry.sqlite import write_lock
 from registry.workbook import columns as cols
 from registry.workbook.exporter import export_queries, record_export

@@ -26,8 +26,10 @@ from registry.public.fields import (
 )
 from registry.public.http import cache_data, last_change
 from registry.public.limits import DEFAULT_LIMIT, GEOJSON_DEFAULT_LIMIT, GEOJSON_MAX_LIMIT, MAX_LIMIT
-from registry.services import directory, loans_simulator, public_records
-from registry.services.errors import ValidationError, ValidationErrors
+from registry.services.public import directory
+from registry.services.public import records as public_records
+from registry.services.public import simulator as loans_simulator
+from registry.services.records.errors import ValidationError, ValidationErrors
 
 api_bp = Blueprint("api", __name__)
 

@@ -9,7 +9,8 @@ from sqlalchemy import orm as so
 from registry.extensions import db
 from registry.models import Axis, InitiativeStatus, LegalFamily, Quartier, Sector
 from registry.public.views import bp
-from registry.services import directory, public_records
+from registry.services.public import directory
+from registry.services.public import records as public_records
 
 
 def filter_choices(session: so.Session) -> dict:

@@ -15,7 +15,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from registry.public.fields import Field, as_json, jsonable
-from registry.services.spreadsheet import is_formula_like, neutralise_formula
+from registry.services.outputs.spreadsheet import is_formula_like, neutralise_formula
 
 #: Rows buffered before a CSV chunk is sent.
 CSV_BATCH = 500

@@ -16,7 +16,7 @@ from enum import Enum
 from flask import current_app, url_for
 
 from registry.models import Initiative, LoanProgramme, LoanPurpose
-from registry.services.directory import esus_is_current
+from registry.services.public.directory import esus_is_current
 
 LIST_SEPARATOR = " ; "
 
@@ -146,7 +146,7 @@ ACTOR_FIELDS: list[Field] = [
 
 
 def _public_partners(initiative: Initiative) -> list:
-    # Loaded with the visibility rule as loader criteria (registry.services.public_records).
+    # Loaded with the visibility rule as loader criteria (registry.services.public.records).
     return list(initiative.partners)
 
 

@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import orm as so
 
 from registry.models import Axis, LegalForm, Quartier, Sector
-from registry.services.public_cache import last_change
+from registry.services.public.cache import last_change
 
 #: Browsers may reuse a public page for a minute. Pages are never stored by shared caches: they carry a
 #: per-request CSP nonce and the sign-in area.

@@ -8,8 +8,9 @@ from flask import abort, render_template, request
 from registry.extensions import db
 from registry.models import LoanReport
 from registry.public.views import bp
-from registry.services import loans_simulator, public_records
-from registry.services.errors import ValidationError, ValidationErrors
+from registry.services.public import records as public_records
+from registry.services.public import simulator as loans_simulator
+from registry.services.records.errors import ValidationError, ValidationErrors
 
 
 def yearly_results(session, programme) -> list[tuple[int, int, object]]:

@@ -7,7 +7,7 @@ from flask import current_app, render_template, url_for
 from registry.extensions import db
 from registry.public.directory import filter_choices, filter_labels, read_listing_request
 from registry.public.views import bp
-from registry.services import directory
+from registry.services.public import directory
 
 #: Actors listed under the map (the fallback when the tiles or JavaScript are unavailable).
 LIST_SIZE = 50

@@ -23,7 +23,7 @@ from registry.public import exports
 from registry.public.fields import ACTOR_FIELDS, INITIATIVE_FIELDS, PROGRAMME_FIELDS, Field
 from registry.public.http import cache_data, data_etag, last_change
 from registry.public.views import bp
-from registry.services import public_records
+from registry.services.public import records as public_records
 from registry.workbook.scdl import write_scdl_csv
 
 MEDIA_TYPES = {

@@ -11,14 +11,15 @@ from markupsafe import Markup, escape
 from registry.extensions import db
 from registry.models import Axis
 from registry.public.http import cache_page
-from registry.services import directory, public_cache
-from registry.services.public_stats import (
+from registry.services.public import cache as public_cache
+from registry.services.public import directory
+from registry.services.public.stats import (
     latest_actors_by_axis,
     latest_initiatives,
     latest_initiatives_by_axis,
     public_figures,
 )
-from registry.services.stats import public_counts_by_axis
+from registry.services.reporting.aggregates import public_counts_by_axis
 
 bp = Blueprint("public", __name__)
 bp.after_request(cache_page)

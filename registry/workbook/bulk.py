@@ -18,7 +18,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
-from registry.services.search import search_text
+from registry.services.records.search import search_text
 
 #: Records inserted per statement.
 CHUNK = 5000

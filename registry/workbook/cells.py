@@ -1,7 +1,7 @@
 """Kinds of workbook cells: how a value is parsed from a cell, compared, shown in a preview and written back.
 
-Parsing goes through ``registry.services.normalize`` and ``registry.services.matching``, the same functions
-the admin forms and the ``clean_*`` services use, so a value imported is the value an officer would type.
+Parsing goes through ``registry.services.reference.normalize`` and ``…reference.matching``, the same functions the
+admin forms and the ``clean_*`` services use, so a value imported is the value an officer would type.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from registry.services import normalize as n
-from registry.services.errors import ValidationError
-from registry.services.matching import match_enum
+from registry.services.records.errors import ValidationError
+from registry.services.reference import normalize as n
+from registry.services.reference.matching import match_enum
 
 
 class CellError:
@@ -151,7 +151,7 @@ def enum_list_kind(enum_cls, what: str, width: int = 22) -> Kind:
     """Several enumerated values in one cell, separated by ';' (or ',')."""
 
     def parse(value, _r):
-        from registry.services.matching import split_values
+        from registry.services.reference.matching import split_values
 
         text_value = as_text(value)
         if not text_value:

@@ -31,12 +31,12 @@ from registry.models import (
     ProgrammeStatus,
     SiaeType,
 )
-from registry.services import normalize as n
-from registry.services.actors import clean_actor, clean_contact
-from registry.services.initiatives import clean_initiative
-from registry.services.loans import clean_programme, clean_report
-from registry.services.partnerships import clean_partnership
-from registry.services.slugs import check_slug
+from registry.services.records.actors import clean_actor, clean_contact
+from registry.services.records.initiatives import clean_initiative
+from registry.services.records.loans import clean_programme, clean_report
+from registry.services.records.partnerships import clean_partnership
+from registry.services.records.slugs import check_slug
+from registry.services.reference import normalize as n
 from registry.workbook import cells
 from registry.workbook.cells import Kind
 

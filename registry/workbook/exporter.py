@@ -22,8 +22,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import orm as so
 
 from registry.models import Actor
-from registry.services.matching import ReferenceData
-from registry.services.spreadsheet import is_formula_like
+from registry.services.outputs.spreadsheet import is_formula_like
+from registry.services.reference.matching import ReferenceData
 from registry.workbook import columns as cols
 from registry.workbook.actor_rows import actor_rows
 from registry.workbook.columns import SheetSpec
@@ -219,7 +219,7 @@ def write_template(session: so.Session, fp: BinaryIO, *, include_personal: bool 
 def record_export(session: so.Session, *, user, source: str, label: str) -> None:
     """Audit an export (who, when, what); the caller commits."""
     from registry.models import AuditAction
-    from registry.services.audit import record_event
+    from registry.services.history.audit import record_event
 
     record_event(
         session, action=AuditAction.EXPORT, source=source, user=user, entity_type="Workbook", entity_label=label

@@ -19,7 +19,7 @@ from sqlalchemy import orm as so
 
 from registry.models import AuditAction, AuditEvent, ImportBatch, ImportStatus
 from registry.models.base import utcnow
-from registry.services.audit import diff, event_values, snapshot
+from registry.services.history.audit import diff, event_values, snapshot
 from registry.sqlite import write_lock
 from registry.workbook import columns as cols
 from registry.workbook.bulk import insert_new

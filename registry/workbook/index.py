@@ -13,10 +13,10 @@ import sqlalchemy as sa
 from sqlalchemy import orm as so
 
 from registry.models import Actor, Contact, Initiative, InitiativePartner, LoanProgramme, LoanReport, Partnership
-from registry.services.errors import ValidationError
-from registry.services.matching import match_key, split_values
-from registry.services.normalize import fold
-from registry.services.slugs import make_slug
+from registry.services.records.errors import ValidationError
+from registry.services.records.slugs import make_slug
+from registry.services.reference.matching import match_key, split_values
+from registry.services.reference.normalize import fold
 
 #: Relationships a planned record needs (loaded in batch, not row by row).
 LOAD_OPTIONS = {

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import orm as so
 
 from registry.models import Actor, Initiative, LoanProgramme, Partnership
-from registry.services.audit import snapshot
-from registry.services.errors import ValidationError, ValidationErrors
-from registry.services.matching import ReferenceData, match_key
-from registry.services.normalize import fold
+from registry.services.history.audit import snapshot
+from registry.services.records.errors import ValidationError, ValidationErrors
+from registry.services.reference.matching import ReferenceData, match_key
+from registry.services.reference.normalize import fold
 from registry.workbook import columns as cols
 from registry.workbook.cells import display, parse_cell, same
 from registry.workbook.columns import Column, SheetSpec

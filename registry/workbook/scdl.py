@@ -18,9 +18,9 @@ from flask import current_app
 from sqlalchemy import orm as so
 
 from registry.models import Actor, Partnership, PartnershipKind, PartnershipNature, PartnershipStatus, PaymentTerms
-from registry.services.partnerships import PUBLICATION_THRESHOLD
-from registry.services.spreadsheet import neutralise_formula
-from registry.services.visibility import public_actor_clause
+from registry.services.outputs.spreadsheet import neutralise_formula
+from registry.services.public.visibility import public_actor_clause
+from registry.services.records.partnerships import PUBLICATION_THRESHOLD
 
 HEADER = (
     "nomAttribuant",

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from registry.extensions import db
 from registry.models import AccountRequest, User
-from registry.services.mail import read_outbox
+from registry.services.outputs.mail import read_outbox
 from tests.e2e.conftest import screenshot
 from tests.factories import DEFAULT_PASSWORD, luhn_siret, make_actor, make_user
 

@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from sqlalchemy import orm as so
 
 from registry.models import Partnership
-from registry.services import normalize as n
-from registry.services.checks import check_date_order, check_range, clean_field, require_text, without_autoflush
-from registry.services.errors import Collector
-from registry.services.slugs import next_reference
+from registry.services.records.checks import check_date_order, check_range, clean_field, require_text, without_autoflush
+from registry.services.records.errors import Collector
+from registry.services.records.slugs import next_reference
+from registry.services.reference import normalize as n
 
 REF_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_/.-]{0,39}$")
 #: Above this yearly amount a convention's essential data must be published (décret n° 2017-779).

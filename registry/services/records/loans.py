@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import orm as so
 
 from registry.models import LoanProgramme, LoanPurpose, LoanReport
-from registry.services import normalize as n
-from registry.services.checks import check_date_order, check_range, clean_field, require_text, without_autoflush
-from registry.services.errors import Collector
-from registry.services.slugs import clean_slug
+from registry.services.records.checks import check_date_order, check_range, clean_field, require_text, without_autoflush
+from registry.services.records.errors import Collector
+from registry.services.records.slugs import clean_slug
+from registry.services.reference import normalize as n
 
 
 @without_autoflush

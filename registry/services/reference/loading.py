@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy import orm as so
 
 from registry.models import Axis, LegalFamily, LegalForm, Quartier, Sector
-from registry.services.normalize import parse_bool
+from registry.services.reference.normalize import parse_bool
 
-REFERENCE_DIR = Path(__file__).resolve().parent.parent.parent / "seed_data" / "reference"
+REFERENCE_DIR = Path(__file__).resolve().parents[3] / "seed_data" / "reference"
 
 
 def _rows(folder: Path, name: str) -> list[dict[str, str]]:

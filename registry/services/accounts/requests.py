@@ -12,15 +12,15 @@ from sqlalchemy import orm as so
 
 from registry.models import AccountRequest, Actor, AuditAction, LegalForm, RequestedRole, RequestStatus, Role, User
 from registry.models.base import utcnow
-from registry.services import normalize as n
-from registry.services.accounts import create_user
-from registry.services.actors import clean_actor
-from registry.services.audit import diff, record_event, snapshot
-from registry.services.credentials import send_invitation
-from registry.services.errors import Collector, ValidationError, ValidationErrors
-from registry.services.mail import MailError, send_mail
-from registry.services.matching import match_enum
-from registry.services.tokens import absolute_url
+from registry.services.accounts.credentials import send_invitation
+from registry.services.accounts.tokens import absolute_url
+from registry.services.accounts.users import create_user
+from registry.services.history.audit import diff, record_event, snapshot
+from registry.services.outputs.mail import MailError, send_mail
+from registry.services.records.actors import clean_actor
+from registry.services.records.errors import Collector, ValidationError, ValidationErrors
+from registry.services.reference import normalize as n
+from registry.services.reference.matching import match_enum
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from registry.services.normalize import fold
+from registry.services.reference.normalize import fold
 
 #: Words shorter than this are ignored ("l" from "l'économie" would match everything).
 MIN_WORD = 2

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm as so
 
 from registry.models import Actor, Axis, Initiative, actor_axes, initiative_axes
-from registry.services.visibility import public_actor_clause, public_initiative_clause
+from registry.services.public.visibility import public_actor_clause, public_initiative_clause
 
 
 def public_counts_by_axis(session: so.Session) -> list[tuple[Axis, int, int]]:

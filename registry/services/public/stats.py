@@ -19,7 +19,7 @@ from registry.models import (
     initiative_axes,
     initiative_quartiers,
 )
-from registry.services.visibility import public_actor_clause, public_initiative_clause, public_programme_clause
+from registry.services.public.visibility import public_actor_clause, public_initiative_clause, public_programme_clause
 
 
 @dataclass(frozen=True)

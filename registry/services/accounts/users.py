@@ -8,17 +8,17 @@ from sqlalchemy import orm as so
 from registry.models import Actor, AuditAction, Role, User
 from registry.models.accounts import new_session_token
 from registry.models.base import utcnow
-from registry.services import normalize as n
-from registry.services.audit import diff, record_event, snapshot
-from registry.services.errors import Collector, ValidationError, ValidationErrors
-from registry.services.matching import match_enum
-from registry.services.passwords import (
+from registry.services.accounts.passwords import (
     check_password_policy,
     hash_password,
     needs_rehash,
     verify_dummy,
     verify_password,
 )
+from registry.services.history.audit import diff, record_event, snapshot
+from registry.services.records.errors import Collector, ValidationError, ValidationErrors
+from registry.services.reference import normalize as n
+from registry.services.reference.matching import match_enum
 
 
 def find_actor(session: so.Session, key: str) -> Actor | None:

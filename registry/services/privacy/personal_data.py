@@ -24,11 +24,11 @@ from sqlalchemy import orm as so
 from registry.models import AccountRequest, Actor, AuditAction, AuditEvent, Contact, ImportBatch, User
 from registry.models.accounts import new_session_token
 from registry.models.base import utcnow
-from registry.services import normalize as n
-from registry.services.accounts import other_active_admins
-from registry.services.audit import record_event
-from registry.services.errors import ValidationError
-from registry.services.reverts import ERASED_MARK
+from registry.services.accounts.users import other_active_admins
+from registry.services.history.audit import record_event
+from registry.services.history.reverts import ERASED_MARK
+from registry.services.records.errors import ValidationError
+from registry.services.reference import normalize as n
 
 #: Fields of these records that identify a person: replaced by ERASED_MARK in the audit of their records.
 PERSONAL_FIELDS = {

@@ -16,13 +16,13 @@ import sqlalchemy as sa
 from sqlalchemy import orm as so
 
 from registry.models import Actor, AuditAction, Axis, Contact, Quartier, Sector
-from registry.services import normalize as n
-from registry.services.actors import clean_actor, clean_contact
-from registry.services.audit import diff, record_event, snapshot
-from registry.services.checks import without_autoflush
-from registry.services.errors import Collector, ValidationErrors
-from registry.services.labels import field_label
-from registry.services.review import PARTNER_SOURCE
+from registry.services.history.audit import diff, record_event, snapshot
+from registry.services.history.review import PARTNER_SOURCE
+from registry.services.records.actors import clean_actor, clean_contact
+from registry.services.records.checks import without_autoflush
+from registry.services.records.errors import Collector, ValidationErrors
+from registry.services.reference import normalize as n
+from registry.services.reference.labels import field_label
 
 log = logging.getLogger("registry.partner")
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from slugify import slugify
 from sqlalchemy import orm as so
 
-from registry.services.errors import Collector, ValidationError
+from registry.services.records.errors import Collector, ValidationError
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 

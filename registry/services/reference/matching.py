@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy import orm as so
 
 from registry.models import Axis, LegalForm, Quartier, Sector
-from registry.services.errors import ValidationError
-from registry.services.normalize import fold
+from registry.services.records.errors import ValidationError
+from registry.services.reference.normalize import fold
 
 #: Abbreviations expanded before comparing.
 _ABBREVIATIONS = {"st": "saint", "ste": "sainte", "fbg": "faubourg", "fg": "faubourg", "bd": "boulevard"}

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm as so
 
 from registry.models import Actor, Contact, Initiative, InitiativePartner, LoanProgramme
-from registry.services.visibility import public_actor_clause, public_initiative_clause, public_programme_clause
+from registry.services.public.visibility import public_actor_clause, public_initiative_clause, public_programme_clause
 
 #: Rows fetched at a time by the bulk exports.
 CHUNK = 1000

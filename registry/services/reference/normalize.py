@@ -19,7 +19,7 @@ from email_validator import EmailNotValidError, validate_email
 from stdnum.fr import siret as stdnum_siret
 from unidecode import unidecode
 
-from registry.services.errors import ValidationError
+from registry.services.records.errors import ValidationError
 
 MIN_DATE = date(1900, 1, 1)
 MAX_DATE = date(2100, 12, 31)

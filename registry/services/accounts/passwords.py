@@ -6,7 +6,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from zxcvbn import zxcvbn
 
-from registry.services.errors import ValidationError
+from registry.services.records.errors import ValidationError
 
 MIN_LENGTH = 12
 MAX_LENGTH = 1024

@@ -15,17 +15,17 @@ import sqlalchemy as sa
 from sqlalchemy import orm as so
 
 from registry.models import Actor, AuditAction, AuditEvent, Contact
-from registry.services.actors import clean_actor, clean_contact
-from registry.services.audit import diff, record_event, snapshot
-from registry.services.errors import ValidationError
-from registry.services.labels import field_label
-from registry.services.review import mark_reviewed
+from registry.services.history.audit import diff, record_event, snapshot
+from registry.services.history.review import mark_reviewed
+from registry.services.records.actors import clean_actor, clean_contact
+from registry.services.records.errors import ValidationError
+from registry.services.reference.labels import field_label
 
 CLEANERS = {"Actor": clean_actor, "Contact": clean_contact}
 MODELS = {"Actor": Actor, "Contact": Contact}
 #: Never restored from an event: identity, bookkeeping, and values the services derive.
 NOT_RESTORED = {"id", "version", "created_at", "updated_at", "search_text", "slug", "consent_at", "actor"}
-#: Marker left in audit values by the erasure of a person (registry.services.personal_data).
+#: Marker left in audit values by the erasure of a person (registry.services.privacy.personal_data).
 ERASED_MARK = "[effacé]"
 
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from registry.models import LoanProgramme
-from registry.services.errors import Collector, ValidationError
-from registry.services.normalize import format_money, parse_decimal, parse_int
+from registry.services.records.errors import Collector, ValidationError
+from registry.services.reference.normalize import format_money, parse_decimal, parse_int
 
 CENT = Decimal("0.01")
 #: Bounds used when a programme does not set its own.

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm as so
 
 from registry.models import Actor, Initiative
-from registry.services.normalize import fold
+from registry.services.reference.normalize import fold
 
 
 def actor_search_text(actor: Actor) -> str:

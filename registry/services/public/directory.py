@@ -30,8 +30,10 @@ from registry.models import (
     initiative_sectors,
 )
 from registry.models.actors import ESUS_VALIDITY
-from registry.services import fulltext, public_cache, public_records
-from registry.services.visibility import public_actor_clause, public_initiative_clause
+from registry.services.public import cache as public_cache
+from registry.services.public import fulltext
+from registry.services.public import records as public_records
+from registry.services.public.visibility import public_actor_clause, public_initiative_clause
 
 ACTORS = fulltext.SearchTarget(Actor, "name", "actors_fts")
 INITIATIVES = fulltext.SearchTarget(Initiative, "title", "initiatives_fts")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from datetime import date
 
-from registry.services.errors import Collector, ValidationError
+from registry.services.records.errors import Collector, ValidationError
 
 
 def require_text(value, max_length: int, what: str) -> str:

@@ -3,7 +3,7 @@
 
 Usage, inside an application context (a request, a CLI command, a test)::
 
-    from registry.services.mail import MailError, send_mail
+    from registry.services.outputs.mail import MailError, send_mail
 
     send_mail("camille@example.org", "Votre accès au registre", "invitation", link=link, user=user)
 

@@ -11,12 +11,12 @@ from sqlalchemy import orm as so
 from registry.models import AuditAction, User
 from registry.models.accounts import new_session_token
 from registry.models.base import utcnow
-from registry.services import normalize as n
-from registry.services.accounts import set_password
-from registry.services.audit import json_value, record_event
-from registry.services.errors import ValidationError
-from registry.services.mail import MailError, send_mail
-from registry.services.tokens import absolute_url, max_age, token_link
+from registry.services.accounts.tokens import absolute_url, max_age, token_link
+from registry.services.accounts.users import set_password
+from registry.services.history.audit import json_value, record_event
+from registry.services.outputs.mail import MailError, send_mail
+from registry.services.records.errors import ValidationError
+from registry.services.reference import normalize as n
 
 log = logging.getLogger(__name__)
 

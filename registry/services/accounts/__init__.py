@@ -1,0 +1,1 @@
+"""Accounts: users, passwords, signed links (invitations, resets) and account requests."""

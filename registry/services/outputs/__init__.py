@@ -1,0 +1,1 @@
+"""What leaves the registry: e-mail, and cell values safe for spreadsheets."""

@@ -1,0 +1,1 @@
+"""Rights of a person over their data (GDPR): find, export, erase."""

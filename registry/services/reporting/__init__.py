@@ -1,0 +1,1 @@
+"""Reporting: the back-office dashboard and the aggregate queries it is made of."""
