@@ -23,9 +23,8 @@ class CheckboxList(SelectMultipleField):
 
 
 class VersionedForm(FlaskForm):
-    """A form that carries the version of its record and the signed state it was opened at."""
+    """A form that carries the signed state (version inside) its record had when the form was opened."""
 
-    row_version = HiddenField()
     opened_state = HiddenField()
 
 
@@ -91,7 +90,7 @@ class ContactForm(VersionedForm):
 
 
 class DeleteForm(VersionedForm):
-    """Removal of a contact: the CSRF token and the version it was shown at."""
+    """Removal of a contact: the CSRF token and the state it was shown at."""
 
 
-NON_DATA = {"csrf_token", "row_version", "opened_state", "submit"}
+NON_DATA = {"csrf_token", "opened_state", "submit"}
