@@ -332,3 +332,22 @@ def test_initiative_with_partners_opens_saves_and_changes_a_partners_role(app, c
     with database(app) as session:
         roles = {p.actor.name: p.role for p in session.get(Initiative, ident).partners}
     assert roles == {"Atelier Partenaire": "pilote", "Ressourcerie": None}
+
+
+def test_admin_views_pass_no_messages_through_flask_g():
+    """What one part of the back office tells another travels as arguments, return values, the form (a refused
+    save's conflict) or the template context (the list's "à relire" badges), never through ``flask.g``. The only
+    use left is a true per-request cache: the options of list filters read from the reference tables."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    uses = []
+    for path in sorted((root / "registry" / "admin").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        for match in re.finditer(r"\bg\.(\w+)", text):
+            uses.append((path.name, match.group(1)))
+    assert uses == [("filters.py", "setdefault")]
+    assert '"_admin_filter_choices"' in (root / "registry" / "admin" / "filters.py").read_text(encoding="utf-8")
+    for path in (root / "templates" / "admin").rglob("*.html"):
+        assert not re.search(r"\bg\.\w", path.read_text(encoding="utf-8")), path

@@ -34,6 +34,8 @@ class Internal:
     why: str
     #: Parameter names (self excluded) of a method, as checked.
     parameters: tuple[str, ...] | None = None
+    #: The registry module that uses it (all others go through this module's accessors and class).
+    where: str = "registry/admin/flask_admin_overrides.py"
 
 
 MODEL_VIEW = "flask_admin.contrib.sqla.view.ModelView"
@@ -66,8 +68,10 @@ INTERNALS = (
              "filtered-list links, pickers' row rules, no-store header)"),
     Internal("flask_admin.contrib.sqla.ajax.QueryAjaxModelLoader", "_cached_fields", "read", "the label columns a "
              "picker searches when its model has no folded text"),
+    Internal("flask_admin.form.BaseForm", "_obj", "set by AdminForm", "Flask-Admin's Unique validator reads the "
+             "edited record there; AdminForm is Flask-WTF's form, not Flask-Admin's", where="registry/admin/forms.py"),
     Internal("flask_wtf.csrf._FlaskFormCSRF", "", "used as csrf_class", "one CSRF token for Flask-Admin's forms and "
-             "the app-wide CSRFProtect (registry/admin/editing.py RegistryForm)"),
+             "the app-wide CSRFProtect (RegistryForm)", where="registry/admin/editing.py"),
 )  # fmt: skip
 
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from registry.models import AuditEvent
 from registry.services.history.display import display_value, model_class
-from registry.services.records.editing.state import Opened
+from registry.services.records.editing.state import Opened, parent_key
 from registry.services.reference.labels import ENTITY_NAMES, field_label
 
 STALE_MESSAGE = (
@@ -69,10 +69,12 @@ def _pairs(model_name: str, before: dict, after: dict, keys, prefix: str = ""):
 def _child_pairs(obj, rel: str, before: dict, after: dict):
     """(field, then, now) for each child of ``rel`` added, changed or removed between two child states."""
     model_name = getattr(type(obj), rel).property.mapper.class_.__name__
+    ignored = parent_key(obj, rel)
     for ident in dict.fromkeys([*before, *after]):
         old, new = before.get(ident, (None, {}))[1], after.get(ident, (None, {}))[1]
         prefix = _child_label(model_name, ident, new or old) + " — "
-        yield from _pairs(model_name, old, new, dict.fromkeys([*old, *new]), prefix)
+        keys = [k for k in dict.fromkeys([*old, *new]) if k != ignored]
+        yield from _pairs(model_name, old, new, keys, prefix)
 
 
 def describe_conflict(

@@ -67,6 +67,12 @@ def child_states(obj, relations: Iterable[str], *, new: bool = False) -> dict[st
     return out
 
 
+def parent_key(obj, relation: str) -> str | None:
+    """The field of a child of ``obj.relation`` naming ``obj`` back (a contact's "actor"): it moves when the
+    parent is renamed, which is no change of the child."""
+    return getattr(type(obj), relation).property.back_populates
+
+
 def state_of(obj, children: Iterable[str] = ()) -> Opened:
     """The record as it is now (unsigned)."""
     return Opened(type(obj).__name__, obj.id, getattr(obj, "version", None), snapshot(obj), child_states(obj, children))

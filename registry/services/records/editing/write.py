@@ -14,7 +14,15 @@ from sqlalchemy.orm.exc import StaleDataError
 from registry.models import AuditAction, AuditEvent
 from registry.services.history.audit import actor_id_of, diff, record_event
 from registry.services.records.editing.conflicts import Conflict, describe_conflict
-from registry.services.records.editing.state import UNSEALED, Opened, check, child_states, resolve, state_of
+from registry.services.records.editing.state import (
+    UNSEALED,
+    Opened,
+    check,
+    child_states,
+    parent_key,
+    resolve,
+    state_of,
+)
 from registry.services.records.errors import ChildErrors, ValidationErrors
 
 #: ``clean_*(session, record)``: raises ValidationErrors (French messages per field).
@@ -84,7 +92,10 @@ def _child_events(session, obj, before: dict, after: dict, *, user, source) -> l
             if child.id not in old:
                 changes, action = diff({}, now[child.id][1]), AuditAction.CREATE
             else:
-                changes, action = diff(old[child.id][1], now[child.id][1]), AuditAction.UPDATE
+                ignored = parent_key(obj, rel)
+                before_state = {k: v for k, v in old[child.id][1].items() if k != ignored}
+                after_state = {k: v for k, v in now[child.id][1].items() if k != ignored}
+                changes, action = diff(before_state, after_state), AuditAction.UPDATE
             if changes:
                 events.append(
                     record_event(session, action=action, source=source, user=user, obj=child, changes=changes)
