@@ -213,3 +213,21 @@ def test_markup_typed_in_the_back_office_comes_back_escaped(auth, app):
     html = response.get_data(as_text=True)
     assert markup not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html  # in the French error (flash or field message)
+
+
+def test_a_stale_account_form_is_a_conflict_not_an_overwrite(auth, app):
+    """Accounts are saved by the one write too: the edit form's sealed state is checked."""
+    target = user_in(app, role="officer", full_name="Avant")
+    auth.as_role("admin")
+    url = f"/admin/users/edit/?id={target.id}"
+    fields = read_form(auth.client.get(url).get_data(as_text=True))
+    other = app.test_client()
+    from tests.conftest import AuthActions
+
+    AuthActions(other, app).as_role("admin")
+    theirs = changed(read_form(other.get(url).get_data(as_text=True)), full_name="Choisi par l'autre")
+    assert post_form(other, url, theirs).status_code == 302
+    response = post_form(auth.client, url, changed(fields, role="analyst"))
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Modification concurrente" in body and "Choisi par l&#39;autre" in body
+    assert (reload(app, target.id).role, reload(app, target.id).full_name) == (Role.OFFICER, "Choisi par l'autre")

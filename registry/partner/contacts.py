@@ -117,10 +117,14 @@ def delete_contact(contact_id: int):
     try:
         name = contact.full_name
         remove_contact(db.session, contact, user=current_user, opened=form.opened_state.data)
-    except editing.Conflict:
+    except editing.Conflict as exc:
         db.session.rollback()
-        flash("Ce contact a été modifié depuis l'affichage de la liste : il n'a pas été supprimé. Vérifiez-le "
-              "puis recommencez.", "error")  # fmt: skip
+        if exc.description.unsealed:
+            flash("Le contact n'a pas été supprimé : la demande ne disait pas quel contact la liste montrait. "
+                  "Rechargez la liste puis recommencez.", "error")  # fmt: skip
+        else:
+            flash("Ce contact a été modifié depuis l'affichage de la liste : il n'a pas été supprimé. Vérifiez-le "
+                  "puis recommencez.", "error")  # fmt: skip
     else:
         db.session.commit()
         flash(f"Le contact « {name} » a été supprimé.", "success")
