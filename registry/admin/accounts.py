@@ -38,8 +38,9 @@ def flash_errors(exc: ValidationError | ValidationErrors) -> None:
         flash(message, "error")
 
 
-def commit_or_flash(service, *args, **kwargs) -> bool:
-    """Call a service; commit when it succeeds, else roll back and show its French messages."""
+def commit_or_flash(service, *args, show_conflict=None, **kwargs) -> bool:
+    """Call a service; commit when it succeeds, else roll back and show its French messages (a conflict's through
+    ``show_conflict(description)`` when given, else as a flash)."""
     try:
         service(*args, **kwargs)
     except (ValidationError, ValidationErrors) as exc:
@@ -48,7 +49,10 @@ def commit_or_flash(service, *args, **kwargs) -> bool:
         return False
     except editing.Conflict as exc:
         db.session.rollback()
-        flash(exc.description.message, "error")
+        if show_conflict is not None:
+            show_conflict(exc.description)
+        else:
+            flash(exc.description.message, "error")
         return False
     db.session.commit()
     return True
@@ -156,28 +160,19 @@ class UserView(AdminOnlyView):
         return user
 
     def update_model(self, form, model):
-        try:
-            update_user(
-                db.session,
-                model,
-                by=current_user,
-                source="admin",
-                role=form.role.data,
-                active=form.active.data,
-                full_name=form.full_name.data or "",
-                actor=form.actor.data,
-                opened=form[OPENED_FIELD].data,
-            )
-        except (ValidationError, ValidationErrors) as exc:
-            db.session.rollback()
-            flash_errors(exc)
-            return False
-        except editing.Conflict as exc:
-            db.session.rollback()
-            self.show_conflict(form, model, exc.description)
-            return False
-        db.session.commit()
-        return True
+        return commit_or_flash(
+            update_user,
+            db.session,
+            model,
+            by=current_user,
+            source="admin",
+            role=form.role.data,
+            active=form.active.data,
+            full_name=form.full_name.data or "",
+            actor=form.actor.data,
+            opened=form[OPENED_FIELD].data,
+            show_conflict=lambda conflict: self.show_conflict(form, model, conflict),
+        )
 
     def delete_model(self, model):
         return commit_or_flash(delete_user, db.session, model, by=current_user, source="admin")

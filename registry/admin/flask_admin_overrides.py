@@ -142,34 +142,28 @@ def picker_columns(loader) -> list:
     return list(loader._cached_fields)
 
 
+def _columns_for_the_user(name: str) -> property:
+    """A column list Flask-Admin assigns once (``self._list_columns = ...``) read back through
+    ``without_personal`` at each request."""
+    raw = f"_raw{name}"
+
+    def read(view):
+        return view.without_personal(view.__dict__.get(raw, []))
+
+    def assign(view, value) -> None:
+        view.__dict__[raw] = value
+
+    return property(read, assign)
+
+
 class FlaskAdminOverrides:
     """The private methods and attributes of ModelView that SecureModelView replaces. Each one delegates to a
     public method of the view: ``without_personal``, ``search_clauses``, ``sort_field_for``."""
 
     # Column lists, computed once by Flask-Admin, filtered at each request.
-    @property
-    def _list_columns(self):
-        return self.without_personal(self.__dict__.get("_raw_list_columns", []))
-
-    @_list_columns.setter
-    def _list_columns(self, value):
-        self.__dict__["_raw_list_columns"] = value
-
-    @property
-    def _details_columns(self):
-        return self.without_personal(self.__dict__.get("_raw_details_columns", []))
-
-    @_details_columns.setter
-    def _details_columns(self, value):
-        self.__dict__["_raw_details_columns"] = value
-
-    @property
-    def _export_columns(self):
-        return self.without_personal(self.__dict__.get("_raw_export_columns", []))
-
-    @_export_columns.setter
-    def _export_columns(self, value):
-        self.__dict__["_raw_export_columns"] = value
+    _list_columns = _columns_for_the_user("_list_columns")
+    _details_columns = _columns_for_the_user("_details_columns")
+    _export_columns = _columns_for_the_user("_export_columns")
 
     def _apply_search(self, query, count_query, joins, count_joins, search):
         clauses = self.search_clauses(search)

@@ -120,7 +120,9 @@ def _removed(session, parent, child_type: str, ident: int, state: dict, *, user,
     )
 
 
-def _write(session, obj, *, apply, expected, trouble, cleaner, children, user, source, action, label) -> Changes:
+def _write(session, obj, apply, cleaner, children, expected, trouble, audit: dict) -> Changes:
+    """Apply, clean, flush and audit inside a savepoint; ``trouble`` (from ``check``) makes it a Conflict."""
+    user, source, action, label = audit["user"], audit["source"], audit["action"], audit["label"]
     relations = tuple(children)
     before = None if obj.id is None else state_of(obj, relations)
     savepoint = session.begin_nested()
@@ -206,19 +208,8 @@ def save(
     children = dict(children or {})
     expected = resolve(obj, opened, children)
     trouble = check(obj, expected, children)
-    return _write(
-        session,
-        obj,
-        apply=apply,
-        expected=expected,
-        trouble=trouble,
-        cleaner=cleaner,
-        children=children,
-        user=user,
-        source=source,
-        action=action,
-        label=label,
-    )
+    audit = {"user": user, "source": source, "action": action, "label": label}
+    return _write(session, obj, apply, cleaner, children, expected, trouble, audit)
 
 
 def create(
@@ -235,20 +226,8 @@ def create(
 ) -> Changes:
     """Add a new record (and its inline children): applied, cleaned, flushed and audited like ``save``. ``obj``
     may already name its parent (``Contact(actor=actor)``)."""
-    apply = _reattaching(obj, apply)
-    return _write(
-        session,
-        obj,
-        apply=apply,
-        expected=None,
-        trouble=None,
-        cleaner=cleaner,
-        children=dict(children or {}),
-        user=user,
-        source=source,
-        action=action,
-        label=label,
-    )
+    audit = {"user": user, "source": source, "action": action, "label": label}
+    return _write(session, obj, _reattaching(obj, apply), cleaner, dict(children or {}), None, None, audit)
 
 
 def delete(
