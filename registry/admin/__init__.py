@@ -31,7 +31,6 @@ from registry.models import (
     Partnership,
     User,
 )
-from registry.services.history.display import format_datetime
 from registry.services.reference.labels import field_label
 from registry.templating import csp_nonce
 
@@ -79,7 +78,6 @@ def init_admin(app: Flask) -> Admin:
 def _register_helpers(app: Flask, admin: Admin) -> None:
     """Template filters of the back office, and no caching of its pages."""
     app.jinja_env.filters.update(
-        datetime_fr=format_datetime,
         entity_fr=entity_name,
         source_fr=source_name,
         audit_changes=event_changes,

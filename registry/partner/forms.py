@@ -69,7 +69,7 @@ class ProfileForm(VersionedForm):
 
     def values(self) -> dict:
         """What the service receives: text as typed, ids for quartier, axes and sectors."""
-        data = {name: field.data for name, field in self._fields.items() if name not in NON_DATA}
+        data = {field.name: field.data for field in self if field.name not in NON_DATA}
         for name in ("axes", "sectors"):
             data[name] = data.get(name) or []
         return data
@@ -86,7 +86,7 @@ class ContactForm(VersionedForm):
                           "et son téléphone figurent sur la page publique de la structure")  # fmt: skip
 
     def values(self) -> dict:
-        return {name: field.data for name, field in self._fields.items() if name not in NON_DATA}
+        return {field.name: field.data for field in self if field.name not in NON_DATA}
 
 
 class DeleteForm(VersionedForm):
