@@ -6,6 +6,7 @@ import secrets
 
 from flask import Flask, current_app, g
 
+from registry.services.history.display import format_datetime
 from registry.services.reference.normalize import format_date, format_money, format_number, format_siret
 
 
@@ -33,9 +34,10 @@ def navigation() -> list[tuple[str, str]]:
 
 
 def init_templating(app: Flask) -> None:
-    """Register filters (money, date_fr, number, siret) and header helpers."""
+    """Register filters (money, date_fr, datetime_fr, number, siret) and header helpers."""
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["date_fr"] = format_date
+    app.jinja_env.filters["datetime_fr"] = format_datetime
     app.jinja_env.filters["number"] = format_number
     app.jinja_env.filters["siret"] = format_siret
     app.jinja_env.globals["csp_nonce"] = csp_nonce

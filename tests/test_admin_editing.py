@@ -92,13 +92,27 @@ def test_second_officer_gets_a_conflict_not_an_overwrite(app, client, auth, acto
     assert again.status_code == 302 and fresh(app, Actor, actor).phone == "03 20 49 50 00"
 
 
-def test_form_without_version_is_refused(app, client, auth, actor):
+@pytest.mark.parametrize("seal", ["missing", "tampered", "another record's"])
+def test_form_without_its_sealed_version_is_refused(app, client, auth, actor, seal):
+    """The version that counts travels inside the signed state: without it, or with a forged one, nothing is
+    saved and the officer gets a French explanation, never a 500."""
+    with database(app) as session:
+        other = make_actor(session, name="Autre fiche").id
     auth.as_role("officer")
     html = edit_page(client, "actor", actor)
-    fields = [(k, v) for k, v in read_form(html) if k != "row_version"]
-    response = post_form(client, f"/admin/actor/edit/?id={actor}", changed(fields, name="Sans version"))
-    assert response.status_code == 200
-    assert fresh(app, Actor, actor).name == "Régie de quartier de Fives"
+    token = dict(read_form(html))["opened_state"]
+    forged = {
+        "missing": None,
+        "tampered": token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB"),
+        "another record's": dict(read_form(edit_page(client, "actor", other)))["opened_state"],
+    }[seal]
+    fields = [(k, v) for k, v in read_form(html) if k != "opened_state"]
+    response = post_form(client, f"/admin/actor/edit/?id={actor}", changed(fields, name="Sans version",
+                                                                           opened_state=forged))  # fmt: skip
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "rien n&#39;a été enregistré" in body
+    assert fresh(app, Actor, actor).name == "Régie de quartier de Fives" and fresh(app, Actor, actor).version == 1
+    assert events(app, "Actor", actor, AuditAction.UPDATE) == []
 
 
 @pytest.mark.parametrize(
@@ -318,3 +332,22 @@ def test_initiative_with_partners_opens_saves_and_changes_a_partners_role(app, c
     with database(app) as session:
         roles = {p.actor.name: p.role for p in session.get(Initiative, ident).partners}
     assert roles == {"Atelier Partenaire": "pilote", "Ressourcerie": None}
+
+
+def test_admin_views_pass_no_messages_through_flask_g():
+    """What one part of the back office tells another travels as arguments, return values, the form (a refused
+    save's conflict) or the template context (the list's "à relire" badges), never through ``flask.g``. The only
+    use left is a true per-request cache: the options of list filters read from the reference tables."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    uses = []
+    for path in sorted((root / "registry" / "admin").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        for match in re.finditer(r"\bg\.(\w+)", text):
+            uses.append((path.name, match.group(1)))
+    assert uses == [("filters.py", "setdefault")]
+    assert '"_admin_filter_choices"' in (root / "registry" / "admin" / "filters.py").read_text(encoding="utf-8")
+    for path in (root / "templates" / "admin").rglob("*.html"):
+        assert not re.search(r"\bg\.\w", path.read_text(encoding="utf-8")), path

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from registry.models import Actor, AuditAction, AuditEvent, Axis, Contact, User
 from registry.services.history.reverts import revert_event
+from registry.services.records.editing import open_state
 from registry.services.records.errors import ValidationError
 from registry.services.records.partner_space import add_contact, remove_contact, update_contact, update_profile
 from tests.admin_support import database, fresh
@@ -26,7 +27,7 @@ def partner_change(app):
             "website": "ressourcerie.fr",
             "axes": [str(ref(session, Axis, "consommer").id)],
         }
-        update_profile(session, actor, values, user=partner, version=actor.version)
+        update_profile(session, actor, values, user=partner, opened=open_state(actor))
         event = session.scalars(sa.select(AuditEvent).where(AuditEvent.source == "partner")).one()
         return actor.id, event.id
 
@@ -68,9 +69,11 @@ def test_contact_create_update_delete_are_revertible(app):
         partner = make_user(session, role="partner", actor=actor)
         added = add_contact(session, actor, {"full_name": "Alix Ajoutée"}, user=partner)
         kept = make_contact(session, actor, full_name="Sam Gardé", role="Trésorier")
-        update_contact(session, kept, {"full_name": "Sam Gardé", "role": "Président"}, user=partner, version=1)
+        update_contact(
+            session, kept, {"full_name": "Sam Gardé", "role": "Président"}, user=partner, opened=open_state(kept)
+        )
         gone = make_contact(session, actor, full_name="Lou Partie", email="lou@example.org", public=True)
-        remove_contact(session, gone, user=partner, version=1)
+        remove_contact(session, gone, user=partner, opened=open_state(gone))
         events = {e.action: e.id for e in session.scalars(sa.select(AuditEvent).where(AuditEvent.source == "partner"))}
         added_id, kept_id = added.id, kept.id
     with database(app) as session:

@@ -7,6 +7,7 @@ from registry.extensions import db
 from registry.models import AuditAction, AuditEvent, Role, User
 from registry.services.accounts.users import LAST_ADMIN, delete_user, update_user
 from registry.services.records.errors import ValidationErrors
+from tests.admin_support import changed, post_form, read_form
 from tests.conftest import csrf_token_from
 from tests.factories import make_actor, make_user
 
@@ -99,9 +100,8 @@ def test_admin_changes_a_role_and_it_is_audited(auth, app):
     admin_id = auth.as_role("admin")
     url = f"/admin/users/edit/?id={target.id}"
     page = auth.client.get(url).get_data(as_text=True)
-    response = auth.client.post(
-        url, data={"full_name": "Renommé", "role": "analyst", "active": "y", "csrf_token": csrf_token_from(page)}
-    )
+    fields = changed(read_form(page), full_name="Renommé", role="analyst", active="y")  # the sealed state with them
+    response = post_form(auth.client, url, fields)
     assert response.status_code == 302
     assert (reload(app, target.id).role, reload(app, target.id).full_name) == (Role.ANALYST, "Renommé")
     with app.app_context():
@@ -169,11 +169,8 @@ def test_last_admin_guard_holds_through_the_back_office(auth, app):
     admin_id = auth.as_role("admin")
     url = f"/admin/users/edit/?id={admin_id}"
     page = auth.client.get(url).get_data(as_text=True)
-    response = auth.client.post(
-        url,
-        data={"full_name": "Moi", "role": "officer", "active": "y", "csrf_token": csrf_token_from(page)},
-        follow_redirects=True,
-    )
+    fields = changed(read_form(page), full_name="Moi", role="officer", active="y")
+    response = post_form(auth.client, url, fields, follow_redirects=True)
     assert "dernier administrateur actif" in response.get_data(as_text=True)
     token = csrf_token_from(auth.client.get("/admin/users/").get_data(as_text=True))
     auth.client.post("/admin/users/delete/", data={"id": admin_id, "csrf_token": token})
@@ -216,3 +213,21 @@ def test_markup_typed_in_the_back_office_comes_back_escaped(auth, app):
     html = response.get_data(as_text=True)
     assert markup not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html  # in the French error (flash or field message)
+
+
+def test_a_stale_account_form_is_a_conflict_not_an_overwrite(auth, app):
+    """Accounts are saved by the one write too: the edit form's sealed state is checked."""
+    target = user_in(app, role="officer", full_name="Avant")
+    auth.as_role("admin")
+    url = f"/admin/users/edit/?id={target.id}"
+    fields = read_form(auth.client.get(url).get_data(as_text=True))
+    other = app.test_client()
+    from tests.conftest import AuthActions
+
+    AuthActions(other, app).as_role("admin")
+    theirs = changed(read_form(other.get(url).get_data(as_text=True)), full_name="Choisi par l'autre")
+    assert post_form(other, url, theirs).status_code == 302
+    response = post_form(auth.client, url, changed(fields, role="analyst"))
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Modification concurrente" in body and "Choisi par l&#39;autre" in body
+    assert (reload(app, target.id).role, reload(app, target.id).full_name) == (Role.OFFICER, "Choisi par l'autre")

@@ -233,3 +233,14 @@ def test_download_imports_back_unchanged(app, client, mine):
     with database(app) as session:
         report = import_workbook(session, io.BytesIO(data), filename="mes-donnees.xlsx", user=None, dry_run=True)
         assert report.ok and not report.changes
+
+
+@pytest.mark.parametrize("seal", [None, "jeton-trafique"])
+def test_profile_without_its_sealed_state_saves_nothing(app, client, mine, seal):
+    """The version that counts is inside the signed state: a partner cannot drop it or make one up."""
+    fields = [(k, v) for k, v in profile_fields(client) if k != "opened_state"]
+    response = post_form(client, PROFILE, changed(fields, website="https://force.example.org", opened_state=seal))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Formulaire incomplet : rien n'a été enregistré" in page
+    assert "https://force.example.org" in page  # what the partner typed is listed, not lost
+    assert fresh(app, Actor, mine.actor_id).website is None and fresh(app, Actor, mine.actor_id).version == 1

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from registry.models import AccountRequest, Actor, AuditAction, AuditEvent, Contact, RequestedRole, RequestStatus, User
 from registry.models.base import utcnow
 from registry.services.privacy.personal_data import erase_person, find_person
+from registry.services.records.editing import open_state
 from registry.services.records.errors import ValidationError
 from registry.services.records.partner_space import add_contact, update_contact, update_profile
 from tests.admin_support import changed, count, database, post_form, read_form
@@ -38,9 +39,11 @@ def person(app):
         add_contact(session, first, {"full_name": NAME, "email": EMAIL, "phone": PHONE, "public": True,
                                      "role": "Coordinatrice"}, user=partner)  # fmt: skip
         private = make_contact(session, second, full_name="elodie martin-erasee", email=EMAIL.upper())
-        update_contact(session, private, {"full_name": NAME, "role": "Bénévole"}, user=officer, version=1)
+        update_contact(
+            session, private, {"full_name": NAME, "role": "Bénévole"}, user=officer, opened=open_state(private)
+        )
         make_contact(session, first, full_name=OTHER, email="bruno@example.org", public=True)
-        update_profile(session, first, {"website": "regie-effacement.fr"}, user=partner, version=first.version)
+        update_profile(session, first, {"website": "regie-effacement.fr"}, user=partner, opened=open_state(first))
         session.add(AccountRequest(full_name=NAME, email=EMAIL, organisation="Régie Effacement",
                                    requested_role=RequestedRole.PARTNER, consent_at=utcnow(),
                                    status=RequestStatus.APPROVED, message=f"Je suis {NAME}."))  # fmt: skip

@@ -13,7 +13,7 @@ from registry.admin.accounts import UserView
 from registry.admin.actors import ActorView
 from registry.admin.audit import AuditEventView, ImportBatchView, ReviewQueueView
 from registry.admin.dashboard import DashboardView
-from registry.admin.formatting import format_datetime
+from registry.admin.flask_admin_overrides import views_of
 from registry.admin.history import entity_name, event_changes, source_name
 from registry.admin.initiatives import InitiativeView
 from registry.admin.loans import LoanReportView, ProgrammeView
@@ -78,7 +78,6 @@ def init_admin(app: Flask) -> Admin:
 def _register_helpers(app: Flask, admin: Admin) -> None:
     """Template filters of the back office, and no caching of its pages."""
     app.jinja_env.filters.update(
-        datetime_fr=format_datetime,
         entity_fr=entity_name,
         source_fr=source_name,
         audit_changes=event_changes,
@@ -96,4 +95,4 @@ def _register_helpers(app: Flask, admin: Admin) -> None:
 
 
 def _is_admin_blueprint(admin: Admin, blueprint: str) -> bool:
-    return any(view.endpoint == blueprint for view in admin._views) or blueprint == admin.endpoint
+    return any(view.endpoint == blueprint for view in views_of(admin)) or blueprint == admin.endpoint

@@ -1,7 +1,9 @@
 """Back office, admins only (MANAGE_USERS): user accounts and the public's account requests.
 
 Every change goes through the services shared with the CLI (registry.services.accounts.users, credentials,
-account_requests), which validate, enforce "never without an active admin" and write the audit. Password hashes
+account_requests), which validate, enforce "never without an active admin" and write the audit; creating,
+changing and deleting an account is the one write of registry.services.records.editing (the edit form's sealed
+state checked like every record's). Password hashes
 and session tokens are never listed, shown, exported or editable."""
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from flask_login import current_user
 from sqlalchemy import orm as so
 
 from registry.admin.base import SecureModelView
+from registry.admin.editing import OPENED_FIELD
 from registry.admin.forms import AdminForm
 from registry.auth.permissions import MANAGE_USERS
 from registry.extensions import db
@@ -19,6 +22,7 @@ from registry.models import Role, User
 from registry.services.accounts.credentials import send_invitation
 from registry.services.accounts.users import create_user, delete_user, update_user
 from registry.services.outputs.mail import MailError
+from registry.services.records import editing
 from registry.services.records.errors import ValidationError, ValidationErrors
 
 MAIL_FAILED = (
@@ -34,13 +38,21 @@ def flash_errors(exc: ValidationError | ValidationErrors) -> None:
         flash(message, "error")
 
 
-def commit_or_flash(service, *args, **kwargs) -> bool:
-    """Call a service; commit when it succeeds, else roll back and show its French messages."""
+def commit_or_flash(service, *args, show_conflict=None, **kwargs) -> bool:
+    """Call a service; commit when it succeeds, else roll back and show its French messages (a conflict's through
+    ``show_conflict(description)`` when given, else as a flash)."""
     try:
         service(*args, **kwargs)
     except (ValidationError, ValidationErrors) as exc:
         db.session.rollback()
         flash_errors(exc)
+        return False
+    except editing.Conflict as exc:
+        db.session.rollback()
+        if show_conflict is not None:
+            show_conflict(exc.description)
+        else:
+            flash(exc.description.message, "error")
         return False
     db.session.commit()
     return True
@@ -158,6 +170,8 @@ class UserView(AdminOnlyView):
             active=form.active.data,
             full_name=form.full_name.data or "",
             actor=form.actor.data,
+            opened=form[OPENED_FIELD].data,
+            show_conflict=lambda conflict: self.show_conflict(form, model, conflict),
         )
 
     def delete_model(self, model):
@@ -189,6 +203,8 @@ class UserView(AdminOnlyView):
                     changed += 1
             except ValidationErrors as exc:
                 flash(f"{user.email} : " + " ".join(exc.errors.values()), "error")
+            except editing.Conflict as exc:
+                flash(f"{user.email} : {exc.description.message}", "error")
         db.session.commit()
         return changed
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import g
 from flask_admin.contrib.sqla.form import InlineModelConverter
 from flask_admin.form import BaseForm, rules
 from flask_admin.model.form import InlineFormAdmin
@@ -32,31 +31,21 @@ from registry.models.actors import ESUS_VALIDITY
 from registry.services.history.review import actors_with_pending_changes, pending_clause
 from registry.services.public import directory
 from registry.services.records.actors import clean_actor, clean_contact
-from registry.services.records.errors import ValidationErrors
 from registry.services.reference.labels import field_labels
 
 
 class ContactInline(InlineFormAdmin):
-    """A contact person in the actor form, checked by the same service as every other writer."""
+    """A contact person in the actor form; checked by ``clean_contact`` and audited as its own record by the one
+    write (``audited_children`` of ActorView), its messages shown on its row."""
 
     form_base_class = BaseForm  # the record's form carries the CSRF token
     form_columns = ("id", "full_name", "role", "email", "phone", "public")
     form_label = "Contact"
     column_labels = field_labels("Contact")
 
-    def on_model_change(self, form, model, is_created):
-        try:
-            clean_contact(db.session, model)
-        except ValidationErrors as exc:
-            for name, message in exc.errors.items():
-                target = form.form._fields.get(name)
-                if target is not None:
-                    target.errors = [*list(target.errors or []), message]
-            g.setdefault("_inline_errors", {})["contacts"] = "un contact comporte des erreurs (voir plus bas)."
 
-
-def _review_badge(view, model):
-    if model.id in g.get("_partner_changed", ()):
+def _review_badge(view, context, model):
+    if model.id in (context.get("partner_changed") or ()):
         return Markup(' <span class="badge badge-warning" title="Modifié par le partenaire, à relire">à relire</span>')
     return Markup("")
 
@@ -150,8 +139,10 @@ class ActorView(SecureModelView):
     inline_models = (ContactInline(Contact),)
     inline_model_form_converter = InlineModelConverter
 
-    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
-        count, data = super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
-        if execute:
-            g._partner_changed = actors_with_pending_changes(self.db_session, [a.id for a in data])
-        return count, data
+    def render(self, template, **kwargs):
+        # The list's "à relire" badges: the actors of this page a partner changed since the last review, in one
+        # query, handed to the list template's context (read by _review_badge).
+        if template == self.list_template and "data" in kwargs:
+            ids = [actor.id for actor in kwargs["data"]]
+            kwargs["partner_changed"] = actors_with_pending_changes(self.db_session, ids)
+        return super().render(template, **kwargs)

@@ -1,39 +1,45 @@
-"""The secured base of every back-office view: role checks, row scoping, CSRF, version check, audit.
+"""The secured base of every back-office view: role checks, row scoping, lists, history.
 
 Rights are decided on the server at each request from the signed-in user's role (read from the database):
 ``is_accessible`` guards every URL of a view, and every endpoint that writes (new, edit, delete, bulk
 actions, editable list, relation pickers) answers 403 to a role without the write ability, whatever the
-page shows. Rows reach a user only through ``scope_query`` (lists, counts, single records, pickers, actions).
+page shows (``rights.py``). Rows reach a user only through ``scope_query`` (lists, counts, single records,
+pickers, actions). Writes are the one audited, version-checked write (``editing.py``); what the view takes from
+Flask-Admin's private internals is in ``flask_admin_overrides.py``.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, g, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.actions import action
 from flask_admin.babel import lazy_gettext, ngettext
 from flask_admin.contrib.sqla import ModelView
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
-from registry.admin.editing import SOURCE, TECHNICAL_FIELDS, EditingMixin, RegistryForm
+from registry.admin.editing import EditingMixin, RegistryForm
 from registry.admin.exports import WorkbookExportMixin
 from registry.admin.filters import ArchiveFilter
+from registry.admin.flask_admin_overrides import (
+    FlaskAdminOverrides,
+    ajax_loaders_of,
+    filters_of,
+    search_columns,
+    views_of,
+)
 from registry.admin.formatting import TYPE_FORMATTERS, RegistryModelConverter
 from registry.admin.history import history_events
 from registry.admin.lookups import escape_like
-from registry.auth.permissions import EXPORT, READ, READ_PERSONAL, WRITE, has_ability
+from registry.admin.rights import ModelRights
+from registry.auth.permissions import READ, READ_PERSONAL, WRITE, has_ability
 from registry.extensions import db
-from registry.models import AuditAction
-from registry.services.history.audit import diff, record_event, snapshot
 from registry.services.outputs.spreadsheet import neutralise_formula
 from registry.services.public import fulltext
-from registry.services.records.archive import archive_record, is_archived, restore_record
+from registry.services.records.archive import is_archived
 from registry.services.reference.labels import field_labels
 from registry.services.reference.normalize import fold
-
-#: Hidden fields every form keeps, whatever its rules: the CSRF token and the version check.
-KEPT_FIELDS = frozenset({"csrf_token", *TECHNICAL_FIELDS})
 
 
 class AccessMixin:
@@ -62,7 +68,7 @@ class SecureBaseView(AccessMixin, BaseView):
     """A custom back-office page (not bound to a model)."""
 
 
-class SecureModelView(WorkbookExportMixin, EditingMixin, AccessMixin, ModelView):
+class SecureModelView(ModelRights, WorkbookExportMixin, EditingMixin, FlaskAdminOverrides, AccessMixin, ModelView):
     """Base of every model view: rights derived from the role, on the server, at each request."""
 
     form_base_class = RegistryForm
@@ -105,7 +111,7 @@ class SecureModelView(WorkbookExportMixin, EditingMixin, AccessMixin, ModelView)
         if self.column_labels is None:
             self.column_labels = field_labels(model.__name__)
         super().__init__(model, session or db, **kwargs)
-        for loader in self._form_ajax_refs.values():
+        for loader in ajax_loaders_of(self):
             loader.scope = self.scope_related
 
     @property
@@ -113,131 +119,17 @@ class SecureModelView(WorkbookExportMixin, EditingMixin, AccessMixin, ModelView)
         """The request's SQLAlchemy session."""
         return db.session
 
-    # -- rights ------------------------------------------------------------------------------------------
-    @property
-    def writable(self) -> bool:
-        """The signed-in user may change this view's records."""
-        return has_ability(current_user, self.write_ability)
-
-    @property
-    def can_create(self) -> bool:
-        return self.allow_create and self.writable
-
-    @can_create.setter
-    def can_create(self, value) -> None:  # Flask-Admin assigns defaults at class level; roles decide
-        pass
-
-    @property
-    def can_edit(self) -> bool:
-        return self.allow_edit and self.writable
-
-    @can_edit.setter
-    def can_edit(self, value) -> None:
-        pass
-
-    @property
-    def can_delete(self) -> bool:
-        return self.allow_delete and self.writable
-
-    @can_delete.setter
-    def can_delete(self, value) -> None:
-        pass
-
-    @property
-    def can_export(self) -> bool:
-        return self.allow_export and has_ability(current_user, EXPORT)
-
-    @can_export.setter
-    def can_export(self, value) -> None:
-        pass
-
-    # Each writing endpoint refuses on the server, whatever the page offers.
-    @expose("/new/", methods=("GET", "POST"))
-    def create_view(self):
-        if not self.can_create:
-            abort(403)
-        return super().create_view()
-
-    @expose("/edit/", methods=("GET", "POST"))
-    def edit_view(self):
-        if not self.can_edit:
-            abort(403)
-        return super().edit_view()
-
-    @expose("/delete/", methods=("POST",))
-    def delete_view(self):
-        if not self.can_delete:
-            abort(403)
-        return super().delete_view()
-
-    @expose("/action/", methods=("POST",))
-    def action_view(self):
-        if not self.writable:
-            abort(403)
-        return super().action_view()
-
-    @expose("/ajax/update/", methods=("POST",))
-    def ajax_update(self):
-        if not self.can_edit:
-            abort(403)
-        return super().ajax_update()
-
-    @expose("/ajax/lookup/")
-    def ajax_lookup(self):
-        # Pickers only serve forms: a user who cannot create or edit here has nothing to look up.
-        if not (self.can_create or self.can_edit):
-            abort(403)
-        return super().ajax_lookup()
-
-    @expose("/export/<export_type>/")
-    def export(self, export_type):
-        if not self.can_export:
-            abort(403)
-        if export_type == "xlsx" and self.workbook_sheet:
-            return self.export_workbook()
-        return super().export(export_type)
-
     def get_export_value(self, model, name):
         # Flask-Admin's CSV export: text a spreadsheet would run as a formula stays text (SECURITY.md 21).
         value = super().get_export_value(model, name)
         return neutralise_formula(value) if isinstance(value, str) else value
 
-    def is_action_allowed(self, name: str) -> bool:
-        if name == "delete":
-            return self.can_delete
-        if name in ("archive", "restore") and self.archived_clause is None:
-            return False
-        return self.can_edit and super().is_action_allowed(name)
-
     # -- personal data -----------------------------------------------------------------------------------
-    def _without_personal(self, columns):
+    def without_personal(self, columns):
+        """A list, details or export column list without ``personal_columns`` for users without READ_PERSONAL."""
         if not self.personal_columns or has_ability(current_user, READ_PERSONAL):
             return columns
         return [c for c in columns if c[0] not in self.personal_columns]
-
-    @property
-    def _list_columns(self):
-        return self._without_personal(self.__dict__.get("_raw_list_columns", []))
-
-    @_list_columns.setter
-    def _list_columns(self, value):
-        self.__dict__["_raw_list_columns"] = value
-
-    @property
-    def _details_columns(self):
-        return self._without_personal(self.__dict__.get("_raw_details_columns", []))
-
-    @_details_columns.setter
-    def _details_columns(self, value):
-        self.__dict__["_raw_details_columns"] = value
-
-    @property
-    def _export_columns(self):
-        return self._without_personal(self.__dict__.get("_raw_export_columns", []))
-
-    @_export_columns.setter
-    def _export_columns(self, value):
-        self.__dict__["_raw_export_columns"] = value
 
     # -- row scoping -------------------------------------------------------------------------------------
     def scope_query(self, query):
@@ -246,16 +138,15 @@ class SecureModelView(WorkbookExportMixin, EditingMixin, AccessMixin, ModelView)
 
     def scope_related(self, model, query):
         """Rows of another model a picker of this view may offer: that model's own view rules."""
-        for view in self.admin._views if self.admin else ():
+        for view in views_of(self.admin):
             if isinstance(view, SecureModelView) and view.model is model:
                 return view.scope_query(query)
         return query
 
     def get_query(self):
-        query = super().get_query()
-        if not g.get("workbook_export"):  # the workbook exporter loads what its sheet needs itself
-            query = query.options(*self.query_options)
-        return self.scope_query(query)
+        # Loader options are added where rows are read (get_list, get_one): a list's workbook export takes the
+        # bare query and loads what its sheet needs itself.
+        return self.scope_query(super().get_query())
 
     def get_count_query(self):
         return self.scope_query(super().get_count_query())
@@ -267,7 +158,7 @@ class SecureModelView(WorkbookExportMixin, EditingMixin, AccessMixin, ModelView)
             ident = pk.type.python_type(id)
         except (TypeError, ValueError):
             return None
-        return self.get_query().filter(pk == ident).one_or_none()
+        return self.get_query().options(*self.query_options).filter(pk == ident).one_or_none()
 
     # -- lists: archive filter, accent-insensitive search ------------------------------------------------
     def get_filters(self):
@@ -279,11 +170,25 @@ class SecureModelView(WorkbookExportMixin, EditingMixin, AccessMixin, ModelView)
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
         filters = list(filters or [])
-        chosen = any(isinstance(self._filters[idx], ArchiveFilter) for idx, _, _ in filters)
-        if self.archived_clause is not None and self._filters and not chosen:
-            index = next(i for i, f in enumerate(self._filters) if isinstance(f, ArchiveFilter))
+        known = filters_of(self)
+        chosen = any(isinstance(known[idx], ArchiveFilter) for idx, _, _ in filters)
+        if self.archived_clause is not None and known and not chosen:
+            index = next(i for i, f in enumerate(known) if isinstance(f, ArchiveFilter))
             filters.append((index, "archive", ArchiveFilter.CURRENT))
-        return super().get_list(page, sort_column, sort_desc, search, filters, execute=execute, page_size=page_size)
+        count, query = super().get_list(
+            page, sort_column, sort_desc, search, filters, execute=False, page_size=page_size
+        )
+        return (count, query.options(*self.query_options).all()) if execute else (count, query)
+
+    def search_clauses(self, search: str) -> list:
+        """The SQL conditions a search puts on the rows (every word must match)."""
+        if self.fulltext_target is not None:
+            # The public directory's full-text index (FTS5 / PostgreSQL): every word, as a prefix, in one lookup.
+            words = fulltext.search_words(search)
+            dialect = self.db_session.get_bind().dialect.name
+            return [fulltext.match_clause(self.fulltext_target, words, dialect)] if words else []
+        words = fold(search).split() if hasattr(self.model, "search_text") else search.split()
+        return [self.search_clause(word) for word in words]
 
     def search_clause(self, word: str):
         """The SQL condition one searched word puts on the rows (all words must match)."""
@@ -291,44 +196,16 @@ class SecureModelView(WorkbookExportMixin, EditingMixin, AccessMixin, ModelView)
         if searchable is not None:  # folded text kept up to date on flush: "regie" finds "Régie"
             return searchable.like(f"%{escape_like(fold(word))}%", escape="\\")
         pattern = f"%{escape_like(word)}%"
-        return sa.or_(*(column.ilike(pattern, escape="\\") for column, _ in self._search_fields))
+        return sa.or_(*(column.ilike(pattern, escape="\\") for column in search_columns(self)))
 
-    def _apply_search(self, query, count_query, joins, count_joins, search):
-        if self.fulltext_target is not None:
-            # The public directory's full-text index (FTS5 / PostgreSQL): every word, as a prefix, in one lookup.
-            words = fulltext.search_words(search)
-            dialect = self.db_session.get_bind().dialect.name
-            clauses = [fulltext.match_clause(self.fulltext_target, words, dialect)] if words else []
-        else:
-            words = fold(search).split() if hasattr(self.model, "search_text") else search.split()
-            clauses = [self.search_clause(word) for word in words]
-        for clause in clauses:
-            query = query.filter(clause)
-            if count_query is not None:
-                count_query = count_query.filter(clause)
-        g._admin_searching = bool(words)
-        return query, count_query, joins, count_joins
-
-    def _order_by(self, query, joins, sort_joins, sort_field, sort_desc):
+    def sort_field_for(self, sort_field, *, searched: bool):
+        """The expression a list sorts on: searched text columns with NOCASE on SQLite."""
         text_column = isinstance(sort_field, sa.orm.InstrumentedAttribute) and isinstance(sort_field.type, sa.String)
-        if g.get("_admin_searching") and text_column and self.db_session.get_bind().dialect.name == "sqlite":
+        if searched and text_column and self.db_session.get_bind().dialect.name == "sqlite":
             # A text search reads every row anyway; sorting on the bare column would make SQLite walk its index
             # and fetch the whole table in that order, many times slower than sorting the matches.
-            sort_field = sort_field.collate("NOCASE")
-        return super()._order_by(query, joins, sort_joins, sort_field, sort_desc)
-
-    # Flask-Admin drops every field missing from form rules, CSRF token included (which would disable the
-    # CSRF check of forms using rules): the technical hidden fields are kept and rendered outside the rules.
-    def _show_missing_fields_warning(self, text: str) -> None:
-        missing = {name.strip() for name in text.partition(":")[2].split(",")}
-        if missing - KEPT_FIELDS:
-            super()._show_missing_fields_warning(text)
-
-    def _remove_fields_from_form_instance(self, field_names, form) -> None:
-        super()._remove_fields_from_form_instance([n for n in field_names if n not in KEPT_FIELDS], form)
-
-    def _remove_fields_from_form_class(self, field_names, form_class) -> None:
-        super()._remove_fields_from_form_class([n for n in field_names if n not in KEPT_FIELDS], form_class)
+            return sort_field.collate("NOCASE")
+        return sort_field
 
     def get_filter_arg(self, index: int, flt) -> str:
         """Readable filter names in URLs, accents folded: ``flt0_annee_est=2024``."""
@@ -339,9 +216,6 @@ class SecureModelView(WorkbookExportMixin, EditingMixin, AccessMixin, ModelView)
 
     def handle_view_exception(self, exc):
         # Never show a database message (it may hold SQL or other rows' values).
-        from flask import flash
-        from sqlalchemy.exc import SQLAlchemyError
-
         if isinstance(exc, SQLAlchemyError):
             flash("L'opération n'a pas pu être enregistrée (contrainte de la base de données).", "error")
             return True
@@ -372,37 +246,12 @@ class SecureModelView(WorkbookExportMixin, EditingMixin, AccessMixin, ModelView)
 
     @action("delete", lazy_gettext("Delete"), lazy_gettext("Are you sure you want to delete selected records?"))
     def action_delete(self, ids):
-        from flask import flash
-
         count = sum(1 for record in self.records_for_ids(ids) if self.delete_model(record))
         message = ngettext(
             "Record was successfully deleted.", "%(count)s records were successfully deleted.", count, count=count
         )
         if count:
             flash(message, "success")
-
-    def _bulk(self, ids, change, action_name: AuditAction, done: str) -> None:
-        from flask import flash
-
-        count = 0
-        for record in self.records_for_ids(ids):
-            before = snapshot(record)
-            if change(record):
-                changes = diff(before, snapshot(record))
-                record_event(
-                    self.db_session, action=action_name, source=SOURCE, user=current_user, obj=record, changes=changes
-                )
-                count += 1
-        self.db_session.commit()
-        flash(done.format(count=count), "success")
-
-    @action("archive", "Archiver", "Archiver les fiches sélectionnées ? Elles quitteront le site public et les listes.")
-    def action_archive(self, ids):
-        self._bulk(ids, archive_record, AuditAction.ARCHIVE, "{count} fiche(s) archivée(s).")
-
-    @action("restore", "Désarchiver")
-    def action_restore(self, ids):
-        self._bulk(ids, restore_record, AuditAction.UPDATE, "{count} fiche(s) désarchivée(s).")
 
     def pending_review(self, model) -> list:
         """For templates: this record's partner changes waiting for review."""
@@ -413,16 +262,16 @@ class SecureModelView(WorkbookExportMixin, EditingMixin, AccessMixin, ModelView)
 
     def review_url(self) -> str | None:
         """For templates: the review queue, when the user may open it."""
-        for view in self.admin._views:
+        for view in views_of(self.admin):
             if getattr(view, "is_review_queue", False) and view.is_accessible():
                 return url_for(f"{view.endpoint}.index_view")
         return None
 
     def filtered_list_url(self, endpoint: str, filter_name: str, value) -> str | None:
         """The list of another view filtered by one of its filters (None when that view is not there)."""
-        for view in self.admin._views:
-            if view.endpoint == endpoint and isinstance(view, SecureModelView) and view._filters:
-                for index, flt in enumerate(view._filters):
+        for view in views_of(self.admin):
+            if view.endpoint == endpoint and isinstance(view, SecureModelView):
+                for index, flt in enumerate(filters_of(view)):
                     if str(flt.name) == filter_name:
                         arg = f"flt0_{view.get_filter_arg(index, flt)}"
                         return url_for(f"{view.endpoint}.index_view", **{arg: value})

@@ -14,10 +14,11 @@ from sqlalchemy import orm as so
 
 from registry.admin.base import SecureIndexView
 from registry.admin.charts import grouped_bars, horizontal_bars
-from registry.admin.formatting import PARIS
+from registry.admin.flask_admin_overrides import views_of
 from registry.admin.xlsx import table_to_xlsx
 from registry.auth.permissions import WRITE, has_ability
 from registry.extensions import db
+from registry.services.history.display import PARIS
 from registry.services.history.review import count_pending
 from registry.services.reference.normalize import format_money
 from registry.services.reporting import dashboard as figures
@@ -115,7 +116,7 @@ class DashboardView(SecureIndexView):
 
     def review_url(self) -> str | None:
         """The review queue, when the user may open it."""
-        for view in self.admin._views:
+        for view in views_of(self.admin):
             if getattr(view, "is_review_queue", False) and view.is_accessible():
                 return url_for(f"{view.endpoint}.index_view")
         return None

@@ -6,9 +6,10 @@ from __future__ import annotations
 import tempfile
 from datetime import date
 
-from flask import abort, g, send_file
+from flask import abort, send_file
 from flask_login import current_user
 
+from registry.admin.flask_admin_overrides import list_arguments, sort_column
 from registry.auth.permissions import READ_PERSONAL, has_ability
 from registry.extensions import db
 from registry.services.records.slugs import make_slug
@@ -29,10 +30,10 @@ class WorkbookExportMixin:
         """The list's current rows (all pages) as a one-sheet registry workbook."""
         if not self.workbook_sheet:
             abort(404)
-        args = self._get_list_extra_args()
-        g.workbook_export = True
-        sort = self._get_column_by_idx(args.sort)
-        # page_size=0: no LIMIT; execute=False: the filtered, searched, sorted query itself.
+        args = list_arguments(self)
+        sort = sort_column(self, args.sort)
+        # page_size=0: no LIMIT; execute=False: the filtered, searched, sorted query itself, without the list's
+        # loader options (the exporter loads what its sheet needs).
         _count, query = self.get_list(
             None, sort[0] if sort else None, args.sort_desc, args.search, args.filters, page_size=0, execute=False
         )

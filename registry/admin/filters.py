@@ -16,7 +16,11 @@ YES_NO = (("1", "Oui"), ("0", "Non"))
 
 
 class LazyChoices:
-    """Filter options read from the database when a list is shown (once per request), never at start-up."""
+    """Filter options read from the database when a list is shown (once per request), never at start-up.
+
+    They are kept in ``flask.g`` for the rest of the request: a cache of reference rows (the filter form and the
+    active filters' labels read them several times), not a message between parts of the back office; the next
+    request reads them afresh, so an axis renamed by an admin shows at once."""
 
     def __init__(self, statement_factory: Callable[[], sa.Select]):
         self.statement_factory = statement_factory

@@ -5,7 +5,6 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.model import typefmt
@@ -15,18 +14,9 @@ from wtforms import fields
 from wtforms.fields.choices import SelectChoice
 
 from registry.models.enums import LabelledEnum
+from registry.services.history.display import format_datetime
 from registry.services.records.errors import ValidationError
 from registry.services.reference.normalize import format_date, format_money, format_number, parse_date, parse_decimal
-
-PARIS = ZoneInfo("Europe/Paris")
-
-
-def format_datetime(value: datetime | None) -> str:
-    """A stored naive-UTC timestamp as Paris time: '07/03/2025 à 14:05'."""
-    if value is None:
-        return ""
-    local = value.replace(tzinfo=ZoneInfo("UTC")).astimezone(PARIS)
-    return local.strftime("%d/%m/%Y à %H:%M")
 
 
 def _bool(view, value, name):
@@ -67,14 +57,15 @@ def percent(view, context, model, name):
 
 def record_link(label_attr: str, archived: str | None = None, extra=None):
     """Column formatter: the record's label linking to its form (its details for read-only users), with an
-    "archived" badge when ``archived`` (an attribute or a predicate) says so, and ``extra(view, model)`` badges."""
+    "archived" badge when ``archived`` (an attribute or a predicate) says so, and ``extra(view, context, model)``
+    badges (``context``: the list template's, where a view's ``render`` may have put what they need)."""
     from flask import url_for
 
     def formatter(view, context, model, name):
         target = "edit_view" if view.can_edit else "details_view"
         html = Markup('<a href="{}">{}</a>').format(url_for(f".{target}", id=model.id), getattr(model, label_attr))
         if extra is not None:
-            html += extra(view, model)
+            html += extra(view, context, model)
         if archived is not None and view.is_archived(model):
             html += Markup(' <span class="badge badge-secondary">{}</span>').format(archived)
         return html

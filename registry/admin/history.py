@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_login import current_user
 
-from registry.admin.values import display_value, model_class
 from registry.auth.permissions import READ_PERSONAL, has_ability
 from registry.models import Actor, AuditEvent
+from registry.services.history.display import display_value, model_class
 from registry.services.reference.labels import ENTITY_NAMES, SOURCES, field_label
 
 #: A history page shows at most this many events (the audit list has them all, with filters).

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 
+from registry.admin.flask_admin_overrides import picker_columns
 from registry.extensions import db
 from registry.models import Actor, ActorStatus, Initiative, LoanProgramme
 from registry.services.reference.normalize import fold
@@ -59,7 +60,7 @@ class RecordLookup(QueryAjaxModelLoader):
                 query = query.filter(searchable.like(pattern, escape="\\"))
             else:
                 pattern = f"%{escape_like(term.strip())}%"
-                query = query.filter(sa.or_(*(f.ilike(pattern, escape="\\") for f in self._cached_fields)))
+                query = query.filter(sa.or_(*(f.ilike(pattern, escape="\\") for f in picker_columns(self))))
                 break
         return query.order_by(self.order_column).offset(offset).limit(limit).all()
 

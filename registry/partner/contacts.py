@@ -6,17 +6,15 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
 from registry.auth.permissions import OWN_ACTOR, require
 from registry.extensions import db
 from registry.models import Contact
 from registry.partner.forms import ContactForm, DeleteForm
-from registry.partner.views import bp, conflict_for, forged_names, show_errors, stamp
-from registry.services.history.audit import json_value
+from registry.partner.views import bp, forged_names, refused, show_errors, stamp
+from registry.services.records import editing
 from registry.services.records.errors import ValidationErrors
 from registry.services.records.partner_space import (
-    StaleRecord,
     add_contact,
     note_forged_fields,
     own_contact,
@@ -54,7 +52,7 @@ def contacts():
     forms = {}
     for contact in items:
         forms[contact.id] = DeleteForm(formdata=None)
-        forms[contact.id].row_version.data = str(contact.version)
+        stamp(forms[contact.id], contact)
     return render_template("partner/contacts.html", actor=actor, items=items, forms=forms)
 
 
@@ -87,13 +85,12 @@ def edit_contact(contact_id: int):
     if form.validate_on_submit():
         _note_forgery(form, f"contact n° {contact.id}")
         try:
-            update_contact(db.session, contact, form.values(), user=current_user, version=form.row_version.data)
+            update_contact(db.session, contact, form.values(), user=current_user, opened=form.opened_state.data)
         except ValidationErrors as exc:
             db.session.rollback()
             show_errors(form, exc)
-        except (StaleRecord, StaleDataError):
-            entered = {name: json_value(value) for name, value in form.values().items()}
-            conflict = conflict_for(contact, form, entered)
+        except editing.Conflict as exc:
+            conflict = refused(exc)
             form = ContactForm(formdata=None, obj=contact)
             stamp(form, contact)
         else:
@@ -119,11 +116,15 @@ def delete_contact(contact_id: int):
     _note_forgery(form, f"suppression du contact n° {contact.id}")
     try:
         name = contact.full_name
-        remove_contact(db.session, contact, user=current_user, version=form.row_version.data)
-    except (StaleRecord, StaleDataError):
+        remove_contact(db.session, contact, user=current_user, opened=form.opened_state.data)
+    except editing.Conflict as exc:
         db.session.rollback()
-        flash("Ce contact a été modifié depuis l'affichage de la liste : il n'a pas été supprimé. Vérifiez-le "
-              "puis recommencez.", "error")  # fmt: skip
+        if exc.description.unsealed:
+            flash("Le contact n'a pas été supprimé : la demande ne disait pas quel contact la liste montrait. "
+                  "Rechargez la liste puis recommencez.", "error")  # fmt: skip
+        else:
+            flash("Ce contact a été modifié depuis l'affichage de la liste : il n'a pas été supprimé. Vérifiez-le "
+                  "puis recommencez.", "error")  # fmt: skip
     else:
         db.session.commit()
         flash(f"Le contact « {name} » a été supprimé.", "success")

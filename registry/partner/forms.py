@@ -23,9 +23,8 @@ class CheckboxList(SelectMultipleField):
 
 
 class VersionedForm(FlaskForm):
-    """A form that carries the version of its record and the signed state it was opened at."""
+    """A form that carries the signed state (version inside) its record had when the form was opened."""
 
-    row_version = HiddenField()
     opened_state = HiddenField()
 
 
@@ -70,7 +69,7 @@ class ProfileForm(VersionedForm):
 
     def values(self) -> dict:
         """What the service receives: text as typed, ids for quartier, axes and sectors."""
-        data = {name: field.data for name, field in self._fields.items() if name not in NON_DATA}
+        data = {field.name: field.data for field in self if field.name not in NON_DATA}
         for name in ("axes", "sectors"):
             data[name] = data.get(name) or []
         return data
@@ -87,11 +86,11 @@ class ContactForm(VersionedForm):
                           "et son téléphone figurent sur la page publique de la structure")  # fmt: skip
 
     def values(self) -> dict:
-        return {name: field.data for name, field in self._fields.items() if name not in NON_DATA}
+        return {field.name: field.data for field in self if field.name not in NON_DATA}
 
 
 class DeleteForm(VersionedForm):
-    """Removal of a contact: the CSRF token and the version it was shown at."""
+    """Removal of a contact: the CSRF token and the state it was shown at."""
 
 
-NON_DATA = {"csrf_token", "row_version", "opened_state", "submit"}
+NON_DATA = {"csrf_token", "opened_state", "submit"}

@@ -10,18 +10,16 @@ from datetime import date
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
-from registry.admin.editing import describe_conflict, seal, unseal
 from registry.auth.permissions import OWN_ACTOR, has_ability, require
 from registry.extensions import db
-from registry.models import Axis, Contact, Partnership, Quartier, Sector
+from registry.models import Contact, Partnership
 from registry.partner import records
 from registry.partner.forms import ProfileForm
-from registry.services.history.audit import json_value, snapshot
 from registry.services.public.records import public_contacts
+from registry.services.records import editing
 from registry.services.records.errors import ValidationErrors
-from registry.services.records.partner_space import StaleRecord, completeness, note_forged_fields, update_profile
+from registry.services.records.partner_space import completeness, note_forged_fields, update_profile
 from registry.sqlite import write_lock
 from registry.workbook import columns as cols
 from registry.workbook.exporter import export_queries, record_export
@@ -39,15 +37,14 @@ def partner_context() -> dict:
 
 
 def stamp(form, record) -> None:
-    """The record's version and signed state, in the form's hidden fields (the admin's conflict approach)."""
-    form.row_version.data = str(record.version)
-    form.opened_state.data = seal(snapshot(record))
+    """The record's sealed state (its version inside), in the form's one hidden field."""
+    form.opened_state.data = editing.open_state(record)
 
 
 def show_errors(form, exc: ValidationErrors) -> None:
     """Each French message on its field; messages about fields not on the form are flashed."""
     for name, message in exc.errors.items():
-        target = form._fields.get(name) or form._fields.get(name.removesuffix("_id"))
+        target = next((form[n] for n in (name, name.removesuffix("_id")) if n in form), None)
         if target is not None:
             target.errors = [*list(target.errors or []), message]
         else:
@@ -55,18 +52,16 @@ def show_errors(form, exc: ValidationErrors) -> None:
     flash("Rien n'a été enregistré : corrigez les champs signalés.", "error")
 
 
-def conflict_for(record, form, entered: dict):
-    """Roll back, then describe what changed since the form was opened (nothing was saved)."""
+def refused(exc: editing.Conflict):
+    """Roll back, say that nothing was saved, and give the description of what changed for the template."""
     db.session.rollback()
-    conflict = describe_conflict(db.session, record, unseal(form.opened_state.data), entered)
-    flash("Cette fiche a été modifiée par quelqu'un d'autre depuis que vous l'avez ouverte : rien n'a été "
-          "enregistré. Le formulaire montre maintenant les valeurs actuelles.", "error")  # fmt: skip
-    return conflict
+    flash(exc.description.message, "error")
+    return exc.description
 
 
 def forged_names(form) -> set[str]:
     """Names posted that are not fields of ``form`` (candidates for note_forged_fields)."""
-    return set(request.form.keys()) - set(form._fields)
+    return set(request.form.keys()) - {field.name for field in form}
 
 
 @bp.route("/")
@@ -87,19 +82,6 @@ def index():
     )
 
 
-def _entered(form) -> dict:
-    """The profile form's values in the audit's form (labels of quartier, axes, sectors), for a conflict."""
-    values = {name: json_value(v.strip() if isinstance(v, str) else v) for name, v in form.values().items()}
-    for name, model, label in (("axes", Axis, "label"), ("sectors", Sector, "label")):
-        ids = [int(i) for i in values.get(name) or [] if str(i).isdigit()]
-        rows = db.session.scalars(sa.select(getattr(model, label)).where(model.id.in_(ids))) if ids else []
-        values[name] = sorted(rows)
-    chosen = str(values.get("quartier") or "")
-    quartier = db.session.get(Quartier, int(chosen)) if chosen.isdigit() else None
-    values["quartier"] = quartier.name if quartier else None
-    return values
-
-
 @bp.route("/profil", methods=("GET", "POST"))
 @require(OWN_ACTOR)
 def profile():
@@ -112,12 +94,12 @@ def profile():
         if note_forged_fields(db.session, actor, forged_names(form), user=current_user, what="profil"):
             db.session.commit()
         try:
-            changes = update_profile(db.session, actor, form.values(), user=current_user, version=form.row_version.data)
+            changes = update_profile(db.session, actor, form.values(), user=current_user, opened=form.opened_state.data)
         except ValidationErrors as exc:
             db.session.rollback()
             show_errors(form, exc)
-        except (StaleRecord, StaleDataError):
-            conflict = conflict_for(actor, form, _entered(form))
+        except editing.Conflict as exc:
+            conflict = refused(exc)
             form = ProfileForm(formdata=None)
             form.load_choices(db.session)
             form.fill_from(actor)

@@ -125,7 +125,7 @@ def test_partner_edits_profile_and_contact_and_officer_reviews(open_page, regist
     assert officer.csp.violations(officer) == []
 
 
-def test_partner_pages_on_a_phone(open_page, registry_data):
+def test_partner_pages_on_a_phone(app, open_page, registry_data):
     page = open_page(width=375, height=812)
     sign_in(page, registry_data["partner"])
     page.wait_for_url("**/espace-partenaire/")
@@ -146,4 +146,19 @@ def test_partner_pages_on_a_phone(open_page, registry_data):
         page.set_viewport_size({"width": width, "height": 740})
         page.goto("/espace-partenaire/profil")
         assert page.evaluate("document.documentElement.scrollWidth") <= width
+    # An officer saves the profile while the partner's form is open: the partner sees what changed, on a phone.
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.goto("/espace-partenaire/profil")
+    with app.app_context():
+        from registry.models import Actor
+
+        actor = db.session.query(Actor).filter_by(slug=registry_data["slug"]).one()
+        actor.website = "https://www.regie-fives.example.org"
+        db.session.commit()
+    page.get_by_label("Site web").fill("regie-fives.fr")
+    page.get_by_role("button", name="Enregistrer ma fiche").click()
+    page.wait_for_load_state()
+    assert page.locator(".conflict").count() == 1 and "regie-fives.example.org" in page.content()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    screenshot(page, "partner-conflict-375")
     assert page.csp.violations(page) == []

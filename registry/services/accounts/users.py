@@ -15,7 +15,8 @@ from registry.services.accounts.passwords import (
     verify_dummy,
     verify_password,
 )
-from registry.services.history.audit import diff, record_event, snapshot
+from registry.services.history.audit import record_event
+from registry.services.records import editing
 from registry.services.records.errors import Collector, ValidationError, ValidationErrors
 from registry.services.reference import normalize as n
 from registry.services.reference.matching import match_enum
@@ -80,21 +81,15 @@ def create_user(
         c.add("email", f"Un compte existe déjà pour {email_norm}.")
     c.raise_if_any()
     user = User(email=email_norm, role=role_value, actor=actor, full_name=(full_name or "").strip(), active=True)
-    if password is not None:
-        try:
-            set_password(session, user, password)
-        except ValidationError as exc:
-            raise ValidationErrors({"password": exc.message}) from None
-    session.add(user)
-    session.flush()
-    record_event(
-        session,
-        action=AuditAction.ACCOUNT,
-        source=source,
-        user=by,
-        obj=user,
-        changes={"role": [None, user.role.value], "actor": [None, str(actor) if actor else None]},
-    )
+
+    def set_first_password(new_user: User) -> None:
+        if password is not None:
+            try:
+                set_password(session, new_user, password)
+            except ValidationError as exc:
+                raise ValidationErrors({"password": exc.message}) from None
+
+    editing.create(session, user, apply=set_first_password, user=by, source=source, action=AuditAction.ACCOUNT)
     return user
 
 
@@ -142,38 +137,39 @@ def update_user(
     active: bool | None = None,
     full_name: str | None = None,
     actor: Actor | object | None = UNCHANGED,
+    opened=editing.AS_IS,
 ) -> dict:
     """Change an account's role, active flag, name or actor; audited. Returns the changes {field: [old, new]}.
+    ``opened`` is the sealed state of the back office's form (a stale form raises Conflict); AS_IS elsewhere.
 
     Deactivating ends the account's sessions and voids the links it was sent."""
-    before = snapshot(user)
-    c = Collector()
-    new_role = user.role if role is None else c.check("role", match_enum, Role, role, "Rôle")
-    new_actor = user.actor if actor is UNCHANGED else actor
-    if new_role is not None and new_role != Role.PARTNER and actor is UNCHANGED and role is not None:
-        new_actor = None  # a staff role has no actor: leaving the partner role detaches it
-    _check_role_and_actor(c, new_role, new_actor)
-    if full_name is not None:
-        name = c.check("full_name", n.clean_text, full_name, 200)
-    c.raise_if_any()
-    new_active = user.active if active is None else bool(active)
-    keeps_admin = new_role == Role.ADMIN and new_active
-    _guard_last_admin(session, user, keeps_admin=keeps_admin, field="role" if new_active else "active")
-    if user.active and not new_active:
-        user.session_token = new_session_token()
-    user.role, user.active, user.actor = new_role, new_active, new_actor
-    if full_name is not None:
-        user.full_name = name or ""
-    session.flush()
-    changes = diff(before, snapshot(user))
-    if changes:
-        record_event(session, action=AuditAction.ACCOUNT, source=source, user=by, obj=user, changes=changes)
-    return changes
+
+    def apply(account: User) -> None:
+        c = Collector()
+        new_role = account.role if role is None else c.check("role", match_enum, Role, role, "Rôle")
+        new_actor = account.actor if actor is UNCHANGED else actor
+        if new_role is not None and new_role != Role.PARTNER and actor is UNCHANGED and role is not None:
+            new_actor = None  # a staff role has no actor: leaving the partner role detaches it
+        _check_role_and_actor(c, new_role, new_actor)
+        if full_name is not None:
+            name = c.check("full_name", n.clean_text, full_name, 200)
+        c.raise_if_any()
+        new_active = account.active if active is None else bool(active)
+        keeps_admin = new_role == Role.ADMIN and new_active
+        _guard_last_admin(session, account, keeps_admin=keeps_admin, field="role" if new_active else "active")
+        if account.active and not new_active:
+            account.session_token = new_session_token()
+        account.role, account.active, account.actor = new_role, new_active, new_actor
+        if full_name is not None:
+            account.full_name = name or ""
+
+    changes = editing.save(
+        session, user, apply=apply, opened=opened, user=by, source=source, action=AuditAction.ACCOUNT
+    )
+    return changes.fields
 
 
 def delete_user(session: so.Session, user: User, *, by: User | None, source: str) -> None:
     """Remove an account (never the last active admin); its audit trail keeps the e-mail it acted under."""
     _guard_last_admin(session, user, keeps_admin=False, field="active")
-    record_event(session, action=AuditAction.DELETE, source=source, user=by, obj=user, changes=diff(snapshot(user), {}))
-    session.delete(user)
-    session.flush()
+    editing.delete(session, user, opened=editing.AS_IS, user=by, source=source)

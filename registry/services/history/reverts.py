@@ -15,11 +15,10 @@ import sqlalchemy as sa
 from sqlalchemy import orm as so
 
 from registry.models import Actor, AuditAction, AuditEvent, Contact
-from registry.services.history.audit import diff, record_event, snapshot
 from registry.services.history.review import mark_reviewed
+from registry.services.records import editing
 from registry.services.records.actors import clean_actor, clean_contact
-from registry.services.records.errors import ValidationError
-from registry.services.reference.labels import field_label
+from registry.services.records.errors import ValidationError, ValidationErrors
 
 CLEANERS = {"Actor": clean_actor, "Contact": clean_contact}
 MODELS = {"Actor": Actor, "Contact": Contact}
@@ -85,14 +84,12 @@ def _refuse(message: str):
     raise ValidationError(f"Rien n'a été rétabli : {message}")
 
 
-def _changed_since(session, obj, pairs: dict) -> list[str]:
-    current = snapshot(obj)
-    return [field for field, (_before, after) in pairs.items() if current.get(field) != after]
-
-
 def revert_event(session: so.Session, event: AuditEvent, *, user, source: str = "admin") -> AuditEvent:
     """Restore the before values of ``event``; raises ValidationError (French) when it cannot, changing nothing.
-    Returns the REVERT audit event. A partner change that is undone counts as reviewed. The caller commits."""
+    Returns the REVERT audit event. A partner change that is undone counts as reviewed. The caller commits.
+
+    The undo is the one write of ``registry.services.records.editing``: what the record must still hold is the
+    event's after values (``expect``), and the write is audited as a REVERT."""
 
     if not revertible(event):
         _refuse("ce type de modification ne se rétablit pas.")
@@ -101,51 +98,41 @@ def revert_event(session: so.Session, event: AuditEvent, *, user, source: str = 
     model = MODELS[event.entity_type]
     pairs = _field_changes(event)
     obj = session.get(model, event.entity_id) if event.entity_id is not None else None
-    label = lambda fields: ", ".join(field_label(event.entity_type, f) for f in fields)  # noqa: E731
-    if event.action == AuditAction.DELETE:
-        if obj is not None:
-            _refuse("la fiche existe toujours.")
-        actor = session.get(Actor, event.actor_id) if event.actor_id else None
-        if actor is None:
-            _refuse("l'acteur de ce contact n'existe plus.")
-        obj = Contact(actor=actor)
-        session.add(obj)
+
+    def restore(record) -> None:
         for field, (before, _after) in pairs.items():
-            restore_value(session, obj, field, before)
-        clean_contact(session, obj)
-        session.flush()
-        changes = diff({}, snapshot(obj))
-    elif obj is None:
-        _refuse("la fiche n'existe plus.")
-    elif event.action == AuditAction.CREATE:
-        moved = _changed_since(session, obj, pairs)
-        if moved:
-            _refuse(f"le contact a été modifié depuis ({label(moved)}) ; modifiez-le directement.")
-        changes = diff(snapshot(obj), {})
-        session.delete(obj)
-        session.flush()
-    else:
-        moved = _changed_since(session, obj, pairs)
-        if moved:
-            _refuse(f"la fiche a été modifiée depuis cette modification ({label(moved)}) ; corrigez-la directement.")
-        before = snapshot(obj)
-        with session.no_autoflush:
-            for field, (old, _new) in pairs.items():
-                restore_value(session, obj, field, old)
-            CLEANERS[event.entity_type](session, obj)
-        session.flush()
-        changes = diff(before, snapshot(obj))
-    reverted = record_event(
-        session,
-        action=AuditAction.REVERT,
-        source=source,
-        user=user,
-        obj=obj if event.action != AuditAction.CREATE else None,
-        entity_type=event.entity_type,
-        entity_id=obj.id if obj is not None and event.action != AuditAction.CREATE else event.entity_id,
-        entity_label=f"{event.entity_label} (rétabli : modification n° {event.id})",
-        actor_id=event.actor_id,
-        changes=changes,
-    )
+            restore_value(session, record, field, before)
+
+    write = {"user": user, "source": source, "action": AuditAction.REVERT,
+             "label": f"{event.entity_label} (rétabli : modification n° {event.id})"}  # fmt: skip
+    after = {field: new for field, (_old, new) in pairs.items()}
+    try:
+        if event.action == AuditAction.DELETE:
+            if obj is not None:
+                _refuse("la fiche existe toujours.")
+            actor = session.get(Actor, event.actor_id) if event.actor_id else None
+            if actor is None:
+                _refuse("l'acteur de ce contact n'existe plus.")
+            done = editing.create(session, Contact(actor=actor), apply=restore, cleaner=clean_contact, **write)
+        elif obj is None:
+            _refuse("la fiche n'existe plus.")
+        elif event.action == AuditAction.CREATE:
+            try:
+                done = editing.delete(session, obj, opened=editing.expect(obj, after), **write)
+            except editing.Conflict as exc:
+                _refuse(f"le contact a été modifié depuis ({_moved(exc)}) ; modifiez-le directement.")
+        else:
+            try:
+                done = editing.save(session, obj, apply=restore, opened=editing.expect(obj, after),
+                                    cleaner=CLEANERS[event.entity_type], **write)  # fmt: skip
+            except editing.Conflict as exc:
+                _refuse(f"la fiche a été modifiée depuis cette modification ({_moved(exc)}) ; corrigez-la directement.")
+    except ValidationErrors as exc:
+        _refuse("les valeurs d'avant ne sont plus acceptées (" + " ; ".join(exc.errors.values()) + ").")
     mark_reviewed(session, [event], user)
-    return reverted
+    return done.event
+
+
+def _moved(conflict: editing.Conflict) -> str:
+    """The fields that moved since the undone change, in French."""
+    return ", ".join(dict.fromkeys(label for label, _then, _now in conflict.description.changes))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 
 class ValidationError(ValueError):
     """One value is wrong; ``message`` is French and says how to fix it."""
@@ -12,12 +14,27 @@ class ValidationError(ValueError):
         self.field = field
 
 
-class ValidationErrors(ValueError):
-    """Several fields of one record are wrong: ``errors`` maps field name to French message."""
+@dataclass(frozen=True)
+class ChildErrors:
+    """The wrong fields of one child edited with its record (a contact in the actor form)."""
 
-    def __init__(self, errors: dict[str, str]):
+    #: The record's relationship holding the child ("contacts").
+    relation: str
+    #: The child's id; None for a child being added.
+    id: int | None
+    #: Among the children being added to that relationship, this one's rank (0 for the first); None otherwise.
+    position: int | None
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+class ValidationErrors(ValueError):
+    """Several fields of one record are wrong: ``errors`` maps field name to French message; ``children`` holds
+    the wrong fields of children edited with it (their relationship then has a summary message in ``errors``)."""
+
+    def __init__(self, errors: dict[str, str], children: list[ChildErrors] | None = None):
         super().__init__("; ".join(f"{k} : {v}" for k, v in errors.items()))
         self.errors = dict(errors)
+        self.children = list(children or [])
 
 
 class Collector:

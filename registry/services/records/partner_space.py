@@ -1,9 +1,9 @@
 """What a partner may change of its own organisation, and how: the profile fields, its contact persons.
 
-Every change goes through the shared ``clean_*`` services, is checked against the version the partner's form
-was opened at (a stale save changes nothing), and becomes an audit event with ``source="partner"``: the
-officers' review queue. Fields a partner may not change are never read from its input; a request that carries
-them anyway is logged and noted in the audit (SECURITY.md 5).
+Every change is the one write of ``registry.services.records.editing``: the shared ``clean_*`` services, the
+state the partner's form was opened at (a stale save changes nothing and raises ``Conflict``), and an audit event
+with ``source="partner"`` (the officers' review queue). Fields a partner may not change are never read from its
+input; a request that carries them anyway is logged and noted in the audit (SECURITY.md 5).
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ import sqlalchemy as sa
 from sqlalchemy import orm as so
 
 from registry.models import Actor, AuditAction, Axis, Contact, Quartier, Sector
-from registry.services.history.audit import diff, record_event, snapshot
+from registry.services.history.audit import record_event
 from registry.services.history.review import PARTNER_SOURCE
+from registry.services.records import editing
 from registry.services.records.actors import clean_actor, clean_contact
-from registry.services.records.checks import without_autoflush
-from registry.services.records.errors import Collector, ValidationErrors
+from registry.services.records.errors import Collector
 from registry.services.reference import normalize as n
 from registry.services.reference.labels import field_label
 
@@ -39,21 +39,6 @@ LOCKED_FIELDS = (
 #: A contact's fields a partner fills in.
 CONTACT_FIELDS = ("full_name", "role", "email", "phone", "public")
 INTEGER_FIELDS = ("employees", "volunteers", "founding_year")
-
-
-class StaleRecord(Exception):
-    """The record changed since the partner's form was opened: nothing was saved."""
-
-    def __init__(self, record):
-        super().__init__(f"{type(record).__name__} {record.id} changed")
-        self.record = record
-
-
-def check_version(record, submitted) -> None:
-    """Raise StaleRecord unless ``submitted`` is the record's current version."""
-    text = str(submitted or "").strip()
-    if not (text.isdigit() and int(text) == record.version):
-        raise StaleRecord(record)
 
 
 def note_forged_fields(session: so.Session, actor: Actor, names: Iterable[str], *, user, what: str) -> list[str]:
@@ -91,10 +76,10 @@ def _reference_rows(session: so.Session, model, ids) -> list:
     return list(session.scalars(sa.select(model).where(model.id.in_(wanted))))
 
 
-@without_autoflush
 def apply_profile(session: so.Session, actor: Actor, values: Mapping) -> None:
-    """Copy the profile fields of ``values`` (form strings, ids of quartier, axes and sectors) onto ``actor`` and
-    check it with ``clean_actor``; raises ValidationErrors. Keys outside PROFILE_FIELDS are ignored."""
+    """Copy the profile fields of ``values`` (form strings, ids of quartier, axes and sectors) onto ``actor``;
+    raises ValidationErrors for values that cannot be read (``clean_actor`` checks the rest). Keys outside
+    PROFILE_FIELDS are ignored."""
     c = Collector()
     for field in PROFILE_FIELDS:
         if field not in values:
@@ -111,78 +96,59 @@ def apply_profile(session: so.Session, actor: Actor, values: Mapping) -> None:
             actor.sectors = _reference_rows(session, Sector, raw)
         else:
             setattr(actor, field, raw if raw not in ("",) else None)
-    try:
-        clean_actor(session, actor)
-    except ValidationErrors as exc:
-        for field, message in exc.errors.items():
-            c.add(field, message)
     c.raise_if_any()
 
 
-def update_profile(session: so.Session, actor: Actor, values: Mapping, *, user, version) -> dict:
-    """The partner's profile form: version check, shared validation, audit. Returns the changes (possibly
-    none). Raises StaleRecord or ValidationErrors; the caller commits (or rolls back)."""
-    check_version(actor, version)
-    before = snapshot(actor)
-    apply_profile(session, actor, values)
-    session.flush()  # StaleDataError if another writer got in between; versions move for axes and sectors too
-    changes = diff(before, snapshot(actor))
-    if changes:
-        record_event(session, action=AuditAction.UPDATE, source=PARTNER_SOURCE, user=user, obj=actor, changes=changes)
-    return changes
+def update_profile(session: so.Session, actor: Actor, values: Mapping, *, user, opened) -> editing.Changes:
+    """The partner's profile form (``opened``: its sealed state): shared validation, audit. Returns the changes
+    (possibly none). Raises Conflict or ValidationErrors; the caller commits (or rolls back)."""
+    return editing.save(
+        session,
+        actor,
+        apply=lambda record: apply_profile(session, record, values),
+        opened=opened,
+        user=user,
+        source=PARTNER_SOURCE,
+        cleaner=clean_actor,
+    )
 
 
-@without_autoflush
-def _apply_contact(session: so.Session, contact: Contact, values: Mapping) -> None:
-    for field in CONTACT_FIELDS:
-        if field in values:
-            value = values[field]
-            setattr(contact, field, bool(value) if field == "public" else (value or None))
-    clean_contact(session, contact)
+def _contact_input(values: Mapping):
+    def apply(contact: Contact) -> None:
+        for field in CONTACT_FIELDS:
+            if field in values:
+                value = values[field]
+                setattr(contact, field, bool(value) if field == "public" else (value or None))
+
+    return apply
 
 
 def add_contact(session: so.Session, actor: Actor, values: Mapping, *, user) -> Contact:
     """A new contact person of the partner's organisation; audited as personal data."""
     contact = Contact(actor=actor)
-    session.add(contact)
-    _apply_contact(session, contact, values)
-    session.flush()
-    record_event(
-        session,
-        action=AuditAction.CREATE,
-        source=PARTNER_SOURCE,
-        user=user,
-        obj=contact,
-        changes=diff({}, snapshot(contact)),
+    editing.create(
+        session, contact, apply=_contact_input(values), user=user, source=PARTNER_SOURCE, cleaner=clean_contact
     )
     return contact
 
 
-def update_contact(session: so.Session, contact: Contact, values: Mapping, *, user, version) -> dict:
-    """Change a contact person (version-checked, audited); returns the changes."""
-    check_version(contact, version)
-    before = snapshot(contact)
-    _apply_contact(session, contact, values)
-    session.flush()
-    changes = diff(before, snapshot(contact))
-    if changes:
-        record_event(session, action=AuditAction.UPDATE, source=PARTNER_SOURCE, user=user, obj=contact, changes=changes)
-    return changes
-
-
-def remove_contact(session: so.Session, contact: Contact, *, user, version) -> None:
-    """Delete a contact person (version-checked); the audit keeps what was removed, for officers only."""
-    check_version(contact, version)
-    record_event(
+def update_contact(session: so.Session, contact: Contact, values: Mapping, *, user, opened) -> editing.Changes:
+    """Change a contact person (``opened``: the form's sealed state; audited); returns the changes."""
+    return editing.save(
         session,
-        action=AuditAction.DELETE,
-        source=PARTNER_SOURCE,
+        contact,
+        apply=_contact_input(values),
+        opened=opened,
         user=user,
-        obj=contact,
-        changes=diff(snapshot(contact), {}),
+        source=PARTNER_SOURCE,
+        cleaner=clean_contact,
     )
-    session.delete(contact)
-    session.flush()
+
+
+def remove_contact(session: so.Session, contact: Contact, *, user, opened) -> None:
+    """Delete a contact person still as the list showed it (``opened``); the audit keeps what was removed, for
+    officers only."""
+    editing.delete(session, contact, opened=opened, user=user, source=PARTNER_SOURCE)
 
 
 def own_contact(session: so.Session, actor: Actor, contact_id) -> Contact | None:

@@ -1,13 +1,16 @@
-"""French display of the JSON values kept in audit events and conflict messages."""
+"""French display of the values the audit keeps (``snapshot``'s JSON forms): the same text in a record's history,
+the review queue, an event's page and the table of a conflict."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
-from registry.admin.formatting import format_datetime
 from registry.models.enums import LabelledEnum
 from registry.services.reference.normalize import format_date, format_money, format_number
+
+PARIS = ZoneInfo("Europe/Paris")
 
 #: Columns holding money, shown as '25 000,00 €'.
 MONEY_FIELDS = {
@@ -20,6 +23,14 @@ MONEY_FIELDS = {
     "amount_granted",
     "amount_repaid",
 }
+
+
+def format_datetime(value: datetime | None) -> str:
+    """A stored naive-UTC timestamp as Paris time: '07/03/2025 à 14:05'."""
+    if value is None:
+        return ""
+    local = value.replace(tzinfo=ZoneInfo("UTC")).astimezone(PARIS)
+    return local.strftime("%d/%m/%Y à %H:%M")
 
 
 def _enum_class(model, field: str):
