@@ -162,8 +162,8 @@ def download():
     actor = current_user.actor
     parts = [
         (cols.ACTORS, sa.select(cols.ACTORS.model).where(cols.ACTORS.model.id == actor.id)),
-        (cols.CONTACTS, sa.select(Contact).where(Contact.actor_id == actor.id).order_by(Contact.id)),
-        (cols.PARTNERSHIPS, sa.select(Partnership).where(Partnership.actor_id == actor.id).order_by(Partnership.id)),
+        (cols.CONTACTS, sa.select(Contact).where(Contact.actor_id == actor.id)),
+        (cols.PARTNERSHIPS, sa.select(Partnership).where(Partnership.actor_id == actor.id)),
     ]
     out = io.BytesIO()
     counts = export_queries(db.session, parts, out, include_personal=True, title=f"Données de « {actor.name} »")
