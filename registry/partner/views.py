@@ -20,6 +20,7 @@ from registry.partner import records
 from registry.partner.forms import ProfileForm
 from registry.services.history.audit import json_value, snapshot
 from registry.services.public.records import public_contacts
+from registry.services.records.actors import MIN_PRESENTATION_LENGTH
 from registry.services.records.errors import ValidationErrors
 from registry.services.records.partner_space import StaleRecord, completeness, note_forged_fields, update_profile
 from registry.sqlite import write_lock
@@ -45,14 +46,14 @@ def stamp(form, record) -> None:
 
 
 def show_errors(form, exc: ValidationErrors) -> None:
-    """Each French message on its field; messages about fields not on the form are flashed."""
+    """Each French message on its field (the form's error summary lists them); messages about fields not on the
+    form are flashed."""
     for name, message in exc.errors.items():
         target = form._fields.get(name) or form._fields.get(name.removesuffix("_id"))
         if target is not None:
             target.errors = [*list(target.errors or []), message]
         else:
-            flash(message, "error")
-    flash("Rien n'a été enregistré : corrigez les champs signalés.", "error")
+            flash(f"Rien n'a été enregistré : {message}", "error")
 
 
 def conflict_for(record, form, entered: dict):
@@ -134,6 +135,7 @@ def profile():
         actor=actor,
         form=form,
         conflict=conflict,
+        min_presentation=MIN_PRESENTATION_LENGTH,
         tile_url=current_app.config["MAP_TILE_URL"],
         tile_attribution=current_app.config["MAP_TILE_ATTRIBUTION"],
     )

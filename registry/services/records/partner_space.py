@@ -18,7 +18,7 @@ from sqlalchemy import orm as so
 from registry.models import Actor, AuditAction, Axis, Contact, Quartier, Sector
 from registry.services.history.audit import diff, record_event, snapshot
 from registry.services.history.review import PARTNER_SOURCE
-from registry.services.records.actors import clean_actor, clean_contact
+from registry.services.records.actors import MIN_PRESENTATION_LENGTH, clean_actor, clean_contact
 from registry.services.records.checks import without_autoflush
 from registry.services.records.errors import Collector, ValidationErrors
 from registry.services.reference import normalize as n
@@ -112,7 +112,7 @@ def apply_profile(session: so.Session, actor: Actor, values: Mapping) -> None:
         else:
             setattr(actor, field, raw if raw not in ("",) else None)
     try:
-        clean_actor(session, actor)
+        clean_actor(session, actor, own_profile=True)
     except ValidationErrors as exc:
         for field, message in exc.errors.items():
             c.add(field, message)
@@ -211,8 +211,8 @@ def completeness(actor: Actor, contact_count: int) -> list[Check]:
     has_address = bool(actor.address and actor.postcode and actor.commune)
     located = actor.latitude is not None and actor.longitude is not None
     return [
-        Check("description", "Présentation", bool(actor.description and len(actor.description) >= 40),
-              "Décrivez vos activités en quelques phrases (40 caractères au moins)."),
+        Check("description", "Présentation", len(actor.description or "") >= MIN_PRESENTATION_LENGTH,
+              f"Décrivez vos activités en quelques phrases ({MIN_PRESENTATION_LENGTH} caractères au moins)."),
         Check("axes", "Axes du plan ESS", bool(actor.axes), "Choisissez le ou les axes de votre action."),
         Check("sectors", "Secteurs d'activité", bool(actor.sectors), "Indiquez vos secteurs d'activité."),
         Check("address", "Adresse", has_address, "Indiquez l'adresse, le code postal et la commune."),
