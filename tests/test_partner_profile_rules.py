@@ -27,7 +27,8 @@ def summary_of(html: str) -> list[tuple[str, str]]:
     """(target, text) of each link of the form's error summary."""
     box = re.search(r'<div class="alert alert-danger error-summary".*?</div>', html, re.S)
     assert box, "no error summary"
-    return re.findall(r'<a href="#([^"]+)">([^<]+)</a>', box.group())
+    links = re.findall(r'<a href="#([^"]+)">(.*?)</a>', box.group())
+    return [(target, re.sub(r"<[^>]+>", "", text).replace("&nbsp;", " ")) for target, text in links]
 
 
 @pytest.mark.parametrize(
