@@ -4,7 +4,7 @@ Every workbook is written in openpyxl's write-only mode (rows go to disk as they
 the column specs, so it imports back unchanged. Text that a spreadsheet would run as a formula is written
 as a string cell (data type ``s``), never as a formula; numbers stay numbers, dates are date cells and
 amounts carry a euro format. Rows come in French alphabetical order of their names (``ordering``), except
-a list view's export, which keeps the list's sort; every sheet prints on landscape pages one page wide with
+a list view's export, which keeps the list's sort; every sheet prints on landscape pages fitted to the width,
 its header row repeated (``printing``).
 """
 
