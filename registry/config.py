@@ -38,6 +38,10 @@ def defaults(instance_path: str) -> dict:
         "ORGANISATION_NAME": "Ville de Lille",
         "CITY_SIRET": "21590350100017",
         "DPO_CONTACT": "dpo@mairie-lille.fr",
+        # Whom partners write to about what only the city may correct (identity, partnerships): the service's
+        # address, and its name shown beside it.
+        "PARTNER_SERVICE_NAME": "mission Économie sociale et solidaire, Ville de Lille",
+        "PARTNER_SERVICE_EMAIL": "ess@mairie-lille.fr",
         "OPEN_DATA_LICENCE": "Licence Ouverte 2.0",
         "OPEN_DATA_LICENCE_URL": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/",
         # Map background of /carte/ (loaded by visitors' browsers; the CSP must allow its origin in img-src).

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import secrets
+from datetime import date
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
 
 from registry.services.history.display import format_datetime
 from registry.services.reference.normalize import format_date, format_money, format_number, format_siret
@@ -33,6 +34,11 @@ def navigation() -> list[tuple[str, str]]:
     return [(e, label) for e, label in NAVIGATION if e in current_app.view_functions]
 
 
+def page_address() -> str:
+    """The address of the page being served, from BASE_URL (never the request's Host header), for print."""
+    return current_app.config["BASE_URL"].rstrip("/") + request.full_path.rstrip("?")
+
+
 def init_templating(app: Flask) -> None:
     """Register filters (money, date_fr, datetime_fr, number, siret) and header helpers."""
     app.jinja_env.filters["money"] = format_money
@@ -41,6 +47,8 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["number"] = format_number
     app.jinja_env.filters["siret"] = format_siret
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    app.jinja_env.globals["page_address"] = page_address
+    app.jinja_env.globals["today"] = date.today
 
     @app.context_processor
     def header_context():

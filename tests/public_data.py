@@ -130,7 +130,8 @@ def build(session) -> PublicData:
         nominal_rate=Decimal("4.5"),
         borrower_rate=Decimal("0"),
         eligibility="Être inscrit comme demandeur d'emploi.\n\nHabiter Lille, Hellemmes ou Lomme.",
-        how_to_apply="Prendre rendez-vous avec un conseiller.",
+        how_to_apply="Prendre rendez-vous avec un conseiller au 03 20 12 34 56 ou écrire à "
+        "pret-mobilite-emploi@example.org ; le formulaire est sur https://maison-economie.example.org/pret.",
     )
     hidden_programme = make_programme(session, lender=economie, name="Prêt Caché", published=False)
     session.add(

@@ -15,6 +15,9 @@ from tests.admin_support import database, fresh
 from tests.conftest import csrf_token_from
 from tests.factories import make_actor, make_contact, make_user, ref
 
+#: What the partner writes (a presentation of its own is 40 characters at least).
+AFTER = "Après : la ressourcerie collecte, répare et revend les objets du quartier."
+
 
 @pytest.fixture
 def partner_change(app):
@@ -23,7 +26,7 @@ def partner_change(app):
         actor = make_actor(session, name="Ressourcerie de Lomme", description="Avant", axes=["entreprendre"])
         partner = make_user(session, role="partner", actor=actor)
         values = {
-            "description": "Après",
+            "description": AFTER,
             "website": "ressourcerie.fr",
             "axes": [str(ref(session, Axis, "consommer").id)],
         }
@@ -47,7 +50,7 @@ def test_revert_restores_before_values_through_the_service(app, partner_change):
         assert [a.code for a in session.get(Actor, actor_id).axes] == ["entreprendre"]
         undo = last_event(session)
         assert undo.action == AuditAction.REVERT and undo.source == "admin" and undo.user_id == officer_id
-        assert undo.changes["description"] == ["Après", "Avant"] and f"n° {event_id}" in undo.entity_label
+        assert undo.changes["description"] == [AFTER, "Avant"] and f"n° {event_id}" in undo.entity_label
         assert session.get(AuditEvent, event_id).reviewed_at is not None  # undone: reviewed
 
 
@@ -60,7 +63,7 @@ def test_revert_refuses_when_the_record_changed_since(app, partner_change):
             revert_event(session, session.get(AuditEvent, event_id), user=None)
         session.rollback()
     actor = fresh(app, Actor, actor_id)
-    assert actor.description == "Après" and actor.website == "https://autre.example.org"
+    assert actor.description == AFTER and actor.website == "https://autre.example.org"
 
 
 def test_contact_create_update_delete_are_revertible(app):
@@ -118,11 +121,11 @@ def test_analysts_cannot_revert(app, client, auth, partner_change):
     assert "Rétablir" not in page
     response = client.post("/admin/auditevent/revert/", data={"id": event_id, "csrf_token": csrf_token_from(page)})
     assert response.status_code == 403
-    assert fresh(app, Actor, actor_id).description == "Après"
+    assert fresh(app, Actor, actor_id).description == AFTER
 
 
 def test_revert_without_csrf_token_changes_nothing(app, client, auth, partner_change):
     actor_id, event_id = partner_change
     auth.as_role("officer")
     assert client.post("/admin/auditevent/revert/", data={"id": event_id}).status_code == 400
-    assert fresh(app, Actor, actor_id).description == "Après"
+    assert fresh(app, Actor, actor_id).description == AFTER

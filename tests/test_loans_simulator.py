@@ -52,24 +52,55 @@ def test_simulation_reports_what_the_subsidy_saves():
     assert simulation.subsidy_saving == D("354.45")
 
 
-@pytest.mark.parametrize(
-    ("amount", "months", "field", "message"),
-    [
-        ("", "12", "montant", "Indiquez le montant"),
-        ("beaucoup", "12", "montant", "Nombre invalide"),
-        ("100", "12", "montant", "au moins 300,00"),
-        ("6 000", "12", "montant", "ne peut pas dépasser 5\u202f000,00"),
-        ("1000", "", "duree", "Indiquez la durée"),
-        ("1000", "48", "duree", "ne peut pas dépasser 36 mois"),
-        ("1000", "0", "duree", "au moins 1 mois"),
-        ("1000", "12,5", "duree", "Nombre entier attendu"),
-    ],
-)
-def test_parse_request_refuses_out_of_range_values_in_french(amount, months, field, message):
+#: (amount typed, months typed, field in error, what its message says) — one case per kind of mistake.
+MISTAKES = [
+    ("", "12", "montant", "Indiquez le montant que vous souhaitez emprunter, en euros"),
+    ("beaucoup", "12", "montant", "Le montant « beaucoup » n'est pas une somme en euros"),
+    ("1 200,555", "12", "montant", "a trop de décimales : au plus deux, pour les centimes"),
+    ("100", "12", "montant", "au moins 300,00"),
+    ("-50", "12", "montant", "au moins 300,00"),
+    ("6 000", "12", "montant", "ne peut pas dépasser 5\u202f000,00"),
+    ("1000", "", "duree", "Indiquez la durée du prêt, en mois"),
+    ("1000", "48", "duree", "ne peut pas dépasser 36 mois"),
+    ("1000", "0", "duree", "au moins 1 mois"),
+    (
+        "1000",
+        "12,5",
+        "duree",
+        "La durée se compte en mois entiers : « 12,5 » n'en est pas un ; indiquez par exemple 12 ou 13",
+    ),
+    ("1000", "deux", "duree", "La durée « deux » n'est pas un nombre de mois : écrivez un nombre entier"),
+    ("1000", "2 ans", "duree", "Indiquez la durée en mois : 2 ans, c'est 24 mois."),
+]
+
+
+@pytest.mark.parametrize(("amount", "months", "field", "message"), MISTAKES)
+def test_parse_request_says_what_is_wrong_with_each_field(amount, months, field, message):
     programme = LoanProgramme(min_amount=D("300"), max_amount=D("5000"), max_duration_months=36)
     with pytest.raises(ValidationErrors) as caught:
         parse_request(programme, amount, months)
+    assert list(caught.value.errors) == [field]
     assert message in caught.value.errors[field]
+
+
+def test_every_message_fits_its_field():
+    # A duration is never explained as an amount (« 1 234,56 »), an amount never in months.
+    programme = LoanProgramme(min_amount=D("300"), max_amount=D("5000"), max_duration_months=36)
+    for amount, months, field, _message in MISTAKES:
+        with pytest.raises(ValidationErrors) as caught:
+            parse_request(programme, amount, months)
+        text = caught.value.errors[field]
+        if field == "duree":
+            assert "mois" in text and "1 234,56" not in text and "€" not in text, text
+        else:
+            assert ("montant" in text.lower() or "€" in text) and "mois" not in text, text
+
+
+def test_an_empty_form_names_both_missing_fields():
+    programme = LoanProgramme(max_duration_months=36)
+    with pytest.raises(ValidationErrors) as caught:
+        parse_request(programme, " ", "")
+    assert set(caught.value.errors) == {"montant", "duree"}
 
 
 def test_parse_request_accepts_french_amounts():

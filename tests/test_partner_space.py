@@ -16,6 +16,9 @@ from tests.admin_support import changed, database, fresh, post_form, read_form
 from tests.factories import ref
 
 PROFILE = "/espace-partenaire/profil"
+#: Presentations a partner writes (40 characters at least).
+UPDATED = "Une présentation mise à jour, plus longue que quarante caractères."
+WRITTEN = "Écrit par Fives, et assez long pour une présentation."
 
 
 def profile_fields(client):
@@ -93,7 +96,7 @@ def test_profile_errors_are_french_and_nothing_is_saved(app, client, mine):
     fields = changed(profile_fields(client), website="ftp:/x", postcode="5980", founding_year="3000", latitude="95")
     page = post_form(client, PROFILE, fields).get_data(as_text=True)
     assert "Adresse web invalide" in page and "L&#39;année de création" in page and "Latitude hors limites" in page
-    assert "Rien n&#39;a été enregistré" in page
+    assert "Rien n'a été enregistré : 4 erreurs sont à corriger" in page  # the summary at the top of the form
     assert fresh(app, Actor, mine.actor_id).version == 1
     assert 'value="ftp:/x"' in page  # what the partner typed stays in the form
 
@@ -142,14 +145,14 @@ def test_stale_form_after_axes_change_is_a_conflict(app, client, mine):
     ],
 )
 def test_forged_locked_fields_are_ignored_logged_and_audited(app, client, mine, caplog, forged):
-    fields = changed(profile_fields(client), description="Une présentation mise à jour", **forged)
+    fields = changed(profile_fields(client), description=UPDATED, **forged)
     with caplog.at_level(logging.WARNING, logger="registry.partner"):
         assert post_form(client, PROFILE, fields).status_code == 302
     actor = fresh(app, Actor, mine.actor_id)
     assert actor.name == "Régie de quartier de Fives" and actor.siret == mine.siret
     assert actor.published is True and actor.status == ActorStatus.ACTIVE and actor.esus_date is None
     assert actor.rna is None and actor.legal_form.code == "association"
-    assert actor.description == "Une présentation mise à jour"  # the legitimate change went through
+    assert actor.description == UPDATED  # the legitimate change went through
     assert any(sorted(forged)[0] in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)
     with database(app) as session:
         notes = session.scalars(sa.select(AuditEvent).where(AuditEvent.entity_label.contains("ignorés"))).all()
@@ -161,10 +164,10 @@ def test_forged_locked_fields_are_ignored_logged_and_audited(app, client, mine, 
 
 def test_forged_actor_id_changes_only_the_partners_own_actor(app, client, orgs, mine):
     other = orgs[1]
-    fields = changed(profile_fields(client), description="Écrit par Fives", id=other.actor_id, actor_id=other.actor_id)
+    fields = changed(profile_fields(client), description=WRITTEN, id=other.actor_id, actor_id=other.actor_id)
     assert post_form(client, PROFILE, fields).status_code == 302
     assert fresh(app, Actor, other.actor_id).description == "Épicerie Solidaire de Moulins : présentation courte."
-    assert fresh(app, Actor, mine.actor_id).description == "Écrit par Fives"
+    assert fresh(app, Actor, mine.actor_id).description == WRITTEN
 
 
 def test_profile_shows_locked_fields_read_only(client, mine):
@@ -178,7 +181,7 @@ def test_profile_shows_locked_fields_read_only(client, mine):
 
 def test_markup_typed_by_a_partner_is_escaped(app, client, mine):
     attack = "<img src=x onerror=alert(1)>"
-    post_form(client, PROFILE, changed(profile_fields(client), description=attack))
+    post_form(client, PROFILE, changed(profile_fields(client), description=attack + " : notre présentation."))
     for url in ("/espace-partenaire/", f"/acteurs/{mine.slug}"):
         page = (
             app.test_client().get(url).get_data(as_text=True)

@@ -32,7 +32,7 @@ def person(app):
     """The person is a public contact of one actor, a private contact of another, the partner account of the
     first (which edited its profile), an account requester, and mentioned throughout the audit."""
     with database(app) as session:
-        first = make_actor(session, name="Régie Effacement", description="Présentation de la régie.")
+        first = make_actor(session, name="Régie Effacement", description="La régie, ses chantiers et ses habitants.")
         second = make_actor(session, name="Atelier Témoin")
         officer = make_user(session, role="officer")
         partner = make_user(session, role="partner", actor=first, email=EMAIL, full_name=NAME)

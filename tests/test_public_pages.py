@@ -27,6 +27,7 @@ def page_urls(data) -> list[str]:
         f"/prets/{data.programme.slug}?montant=abc&duree=",
         "/carte/",
         "/donnees/",
+        "/recherche?q=fives",
     ]
 
 
@@ -56,7 +57,7 @@ def test_pages_have_no_inline_script_style_or_event_handler(client, data):
 
 
 def test_every_form_field_has_a_label(client, data):
-    for url in ("/acteurs/", "/initiatives/", "/carte/", f"/prets/{data.programme.slug}"):
+    for url in ("/", "/acteurs/", "/initiatives/", "/carte/", f"/prets/{data.programme.slug}", "/recherche?q=x"):
         html = client.get(url).get_data(as_text=True)
         ids = re.findall(r'<(?:input|select)[^>]*\sid="([^"]+)"', html)
         assert ids, url

@@ -63,6 +63,15 @@ def edit(data: bytes, changes: dict[tuple[str, str], object]) -> bytes:
     return out.getvalue()
 
 
+def row_of(data: bytes, sheet: str, ref: str) -> int:
+    """The number of the row whose first cell (Réf.) is ``ref``."""
+    ws = load_workbook(io.BytesIO(data), read_only=True)[sheet]
+    for number, (first, *_rest) in enumerate(ws.iter_rows(values_only=True), start=1):
+        if first == ref:
+            return number
+    raise LookupError(f"{ref} not in {sheet}")
+
+
 def field_changes(report) -> set[tuple[str, int, str]]:
     """(sheet, row, header) of every field a preview would change."""
     return {(c.sheet, c.row, header) for c in report.changes for header, _b, _a in c.fields}

@@ -10,7 +10,7 @@ from flask_admin.contrib.sqla.fields import QuerySelectField
 from flask_admin.model.template import EndpointLinkRowAction
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from registry.admin.accounts import MAIL_FAILED, AdminOnlyView, flash_errors, when
@@ -21,11 +21,20 @@ from registry.services.accounts.users import find_actor
 from registry.services.outputs.mail import MailError
 from registry.services.records.errors import ValidationError, ValidationErrors
 
+EXISTING, NEW = "existing", "new"
+
 
 class ApproveForm(FlaskForm):
     role = SelectField("Rôle du compte", choices=Role.choices())
+    #: Which of the two ways a partner account gets its organisation is used (the other's fields are ignored).
+    organisation_choice = RadioField(
+        "Organisation du compte partenaire",
+        choices=[(EXISTING, "Un acteur déjà au registre"), (NEW, "Un nouvel acteur, créé non publié")],
+        validators=[Optional()],
+        validate_choice=False,
+    )
     actor_key = StringField("Acteur existant : SIRET ou référence", validators=[Optional(), Length(max=200)])
-    new_actor_name = StringField("Ou nouvel acteur : nom", validators=[Optional(), Length(max=200)])
+    new_actor_name = StringField("Nom du nouvel acteur", validators=[Optional(), Length(max=200)])
     new_actor_legal_form = QuerySelectField(
         "Forme juridique du nouvel acteur",
         query_factory=lambda: db.session.scalars(sa.select(LegalForm).order_by(LegalForm.label)).all(),
@@ -54,22 +63,42 @@ def candidate_actors(account_request: AccountRequest) -> list[Actor]:
     return db.session.scalars(sa.select(Actor).where(sa.or_(*conditions)).order_by(Actor.name).limit(8)).all()
 
 
+def prefill(form: ApproveForm, account_request: AccountRequest, candidates: list[Actor]) -> Actor | None:
+    """One proposal, never two: the actor with the request's SIRET when there is one, else a new actor named
+    after the organisation. Returns the actor proposed (None: a new one)."""
+    staff = account_request.requested_role == RequestedRole.STAFF
+    form.role.data = Role.OFFICER.value if staff else Role.PARTNER.value
+    same_siret = [a for a in candidates if account_request.siret and a.siret == account_request.siret]
+    if same_siret:
+        form.organisation_choice.data, form.actor_key.data = EXISTING, same_siret[0].slug
+    else:
+        form.organisation_choice.data, form.new_actor_name.data = NEW, account_request.organisation or ""
+    return same_siret[0] if same_siret else None
+
+
+def chosen_actor(form: ApproveForm) -> Actor | None:
+    """The existing actor a partner account is tied to (None: a new actor), from the option ticked; a form
+    sent without the option (an older page) means « existing » when a key is given."""
+    if not form.organisation_choice.data:
+        form.organisation_choice.data = EXISTING if (form.actor_key.data or "").strip() else NEW
+    if form.role.data != Role.PARTNER.value or form.organisation_choice.data != EXISTING:
+        return None
+    key = (form.actor_key.data or "").strip()
+    actor = find_actor(db.session, key) if key else None
+    if not key:
+        form.actor_key.errors = ["Indiquez le SIRET ou la référence de l'acteur existant, ou cochez « nouvel acteur »."]
+    elif actor is None:
+        form.actor_key.errors = [f"Aucun acteur ne correspond à « {key} »."]
+    return actor
+
+
 def approve(view, account_request: AccountRequest):
     """GET: the request and the choices; POST: create the account and e-mail the invitation."""
     candidates = candidate_actors(account_request)
     form = ApproveForm()
-    if not form.is_submitted():
-        staff = account_request.requested_role == RequestedRole.STAFF
-        form.role.data = Role.OFFICER.value if staff else Role.PARTNER.value
-        same_siret = [a for a in candidates if account_request.siret and a.siret == account_request.siret]
-        form.actor_key.data = same_siret[0].slug if same_siret else ""
-        form.new_actor_name.data = account_request.organisation or ""
+    proposed = prefill(form, account_request, candidates) if not form.is_submitted() else None
     if form.validate_on_submit():
-        actor = None
-        if form.role.data == Role.PARTNER.value and form.actor_key.data:
-            actor = find_actor(db.session, form.actor_key.data)
-            if actor is None:
-                form.actor_key.errors = [f"Aucun acteur ne correspond à « {form.actor_key.data} »."]
+        actor = chosen_actor(form)
         if not form.actor_key.errors:
             try:
                 user = approve_account_request(
@@ -92,7 +121,15 @@ def approve(view, account_request: AccountRequest):
                 db.session.commit()
                 flash(f"Demande acceptée : compte créé pour {user.email}, invitation envoyée.", "success")
                 return redirect(url_for(".index_view"))
-    return view.render("admin/accounts/approve.html", form=form, account_request=account_request, candidates=candidates)
+    return view.render(
+        "admin/accounts/approve.html",
+        form=form,
+        account_request=account_request,
+        candidates=candidates,
+        proposed=proposed,
+        EXISTING=EXISTING,
+        NEW=NEW,
+    )
 
 
 def reject(view, account_request: AccountRequest):

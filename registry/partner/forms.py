@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from registry.models import Axis, Quartier, Sector
+from registry.services.records.actors import MIN_PRESENTATION_LENGTH
 
 
 class CheckboxList(SelectMultipleField):
@@ -30,7 +31,9 @@ class VersionedForm(FlaskForm):
 
 class ProfileForm(VersionedForm):
     description = TextAreaField(
-        "Présentation de la structure", validators=[Optional(), Length(max=5000)], render_kw={"rows": 7}
+        "Présentation de la structure (obligatoire)",
+        validators=[Optional(), Length(max=5000)],
+        render_kw={"rows": 7, "required": True, "minlength": MIN_PRESENTATION_LENGTH},
     )
     axes = CheckboxList("Axes du plan ESS", coerce=str)
     sectors = CheckboxList("Secteurs d'activité", coerce=str)

@@ -18,6 +18,7 @@ from registry.partner import records
 from registry.partner.forms import ProfileForm
 from registry.services.public.records import public_contacts
 from registry.services.records import editing
+from registry.services.records.actors import MIN_PRESENTATION_LENGTH
 from registry.services.records.errors import ValidationErrors
 from registry.services.records.partner_space import completeness, note_forged_fields, update_profile
 from registry.sqlite import write_lock
@@ -42,14 +43,14 @@ def stamp(form, record) -> None:
 
 
 def show_errors(form, exc: ValidationErrors) -> None:
-    """Each French message on its field; messages about fields not on the form are flashed."""
+    """Each French message on its field (the form's error summary lists them); messages about fields not on the
+    form are flashed."""
     for name, message in exc.errors.items():
         target = next((form[n] for n in (name, name.removesuffix("_id")) if n in form), None)
         if target is not None:
             target.errors = [*list(target.errors or []), message]
         else:
-            flash(message, "error")
-    flash("Rien n'a été enregistré : corrigez les champs signalés.", "error")
+            flash(f"Rien n'a été enregistré : {message}", "error")
 
 
 def refused(exc: editing.Conflict):
@@ -116,6 +117,7 @@ def profile():
         actor=actor,
         form=form,
         conflict=conflict,
+        min_presentation=MIN_PRESENTATION_LENGTH,
         tile_url=current_app.config["MAP_TILE_URL"],
         tile_attribution=current_app.config["MAP_TILE_ATTRIBUTION"],
     )
@@ -144,8 +146,8 @@ def download():
     actor = current_user.actor
     parts = [
         (cols.ACTORS, sa.select(cols.ACTORS.model).where(cols.ACTORS.model.id == actor.id)),
-        (cols.CONTACTS, sa.select(Contact).where(Contact.actor_id == actor.id).order_by(Contact.id)),
-        (cols.PARTNERSHIPS, sa.select(Partnership).where(Partnership.actor_id == actor.id).order_by(Partnership.id)),
+        (cols.CONTACTS, sa.select(Contact).where(Contact.actor_id == actor.id)),
+        (cols.PARTNERSHIPS, sa.select(Partnership).where(Partnership.actor_id == actor.id)),
     ]
     out = io.BytesIO()
     counts = export_queries(db.session, parts, out, include_personal=True, title=f"Données de « {actor.name} »")

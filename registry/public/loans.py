@@ -26,9 +26,10 @@ def yearly_results(session, programme) -> list[tuple[int, int, object]]:
 
 
 def run_simulation(programme, args):
-    """(simulation or None, errors, submitted values) for the simulator's GET parameters."""
+    """(simulation or None, errors, submitted values) for the simulator's GET parameters; a form sent empty
+    says which fields are missing, a page opened without parameters says nothing."""
     submitted = {"montant": (args.get("montant") or "").strip(), "duree": (args.get("duree") or "").strip()}
-    if not any(submitted.values()):
+    if "montant" not in args and "duree" not in args:
         return None, {}, submitted
     try:
         amount, months = loans_simulator.parse_request(programme, submitted["montant"], submitted["duree"])

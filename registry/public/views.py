@@ -11,6 +11,7 @@ from markupsafe import Markup, escape
 from registry.extensions import db
 from registry.models import Axis
 from registry.public.http import cache_page
+from registry.public.text import audience_sentence, linkify
 from registry.services.public import cache as public_cache
 from registry.services.public import directory
 from registry.services.public.stats import (
@@ -26,14 +27,23 @@ bp.after_request(cache_page)
 
 
 @bp.app_template_filter("paragraphs")
-def paragraphs(text: str | None) -> Markup:
-    """Plain text as escaped HTML paragraphs (blank lines separate paragraphs, single newlines become <br>)."""
+def paragraphs(text: str | None, links: bool = False) -> Markup:
+    """Plain text as escaped HTML paragraphs (blank lines separate paragraphs, single newlines become <br>);
+    with ``links``, e-mail addresses, phone numbers and web addresses become links."""
     if not text:
         return Markup("")
+    line_html = linkify if links else escape
     blocks = [b.strip() for b in str(text).replace("\r\n", "\n").split("\n\n") if b.strip()]
     return Markup("\n").join(
-        Markup("<p>{}</p>").format(Markup("<br>").join(escape(line) for line in block.split("\n"))) for block in blocks
+        Markup("<p>{}</p>").format(Markup("<br>").join(line_html(line) for line in block.split("\n")))
+        for block in blocks
     )
+
+
+@bp.app_template_filter("audience_sentence")
+def audience(programme) -> str:
+    """Who a loan programme is for and what it finances, as one sentence."""
+    return audience_sentence(programme.target_public, programme.purpose_members)
 
 
 @bp.app_template_filter("excerpt")

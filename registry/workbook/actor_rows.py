@@ -9,7 +9,7 @@ elsewhere, so every cell comes out exactly as from an ORM ``Actor``.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from itertools import islice
 from types import SimpleNamespace
 
@@ -36,14 +36,18 @@ def _links(session: so.Session, table: sa.Table, column: str, ids, objects: dict
     return linked
 
 
-def actor_rows(session: so.Session, query: sa.Select) -> Iterator[SimpleNamespace]:
-    """The actors ``query`` selects, in its order, as light records (see the module's docstring)."""
+def actor_rows(session: so.Session, source: sa.Select | Iterable[int]) -> Iterator[SimpleNamespace]:
+    """The actors ``source`` selects (a query, or their ids), in its order, as light records (see the module's
+    docstring)."""
     forms = {f.id: f for f in session.scalars(sa.select(LegalForm))}
     quartiers = {q.id: q for q in session.scalars(sa.select(Quartier))}
     axes = {a.id: a for a in session.scalars(sa.select(Axis))}
     sectors = {s.id: s for s in session.scalars(sa.select(Sector))}
     table = Actor.__table__
-    ids = session.scalars(query.with_only_columns(Actor.id).execution_options(yield_per=CHUNK))
+    if isinstance(source, sa.Select):
+        ids = session.scalars(source.with_only_columns(Actor.id).execution_options(yield_per=CHUNK))
+    else:
+        ids = source
     for chunk in _chunks(ids, CHUNK):
         rows = {row.id: row for row in session.execute(sa.select(table).where(table.c.id.in_(chunk)))}
         actor_axes_of = _links(session, actor_axes, "axis_id", chunk, axes)

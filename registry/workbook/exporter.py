@@ -3,7 +3,9 @@
 Every workbook is written in openpyxl's write-only mode (rows go to disk as they come: bounded memory) from
 the column specs, so it imports back unchanged. Text that a spreadsheet would run as a formula is written
 as a string cell (data type ``s``), never as a formula; numbers stay numbers, dates are date cells and
-amounts carry a euro format.
+amounts carry a euro format. Rows come in French alphabetical order of their names (``ordering``), except
+a list view's export, which keeps the list's sort; every sheet prints on landscape pages fitted to the width,
+its header row repeated (``printing``).
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import BinaryIO
 
-import sqlalchemy as sa
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -29,22 +30,28 @@ from registry.workbook.actor_rows import actor_rows
 from registry.workbook.columns import SheetSpec
 from registry.workbook.index import LOAD_OPTIONS
 from registry.workbook.notice import notice_rows
+from registry.workbook.ordering import in_order, sorted_ids
+from registry.workbook.printing import finish as finish_printing
+from registry.workbook.printing import prepare as prepare_printing
 
 YIELD_PER = 1000
 #: Drop-down lists cover this many rows below the last one, for rows an officer adds.
 VALIDATION_MARGIN = 2000
 BOLD = Font(bold=True)
+TITLE = Font(bold=True, size=14)
 
 
 class SheetWriter:
     """Writes the rows of one sheet: reusable styled cells per column, formula-like text kept as text."""
 
-    def __init__(self, wb: Workbook, spec: SheetSpec):
+    def __init__(self, wb: Workbook, spec: SheetSpec, title: str):
         self.spec = spec
         self.ws = wb.create_sheet(spec.name)
         self.rows = 0
-        for number, col in enumerate(spec.columns, start=1):
-            self.ws.column_dimensions[get_column_letter(number)].width = max(col.kind.width, len(col.header) + 2)
+        widths = [max(col.kind.width, len(col.header) + 2) for col in spec.columns]
+        prepare_printing(self.ws, title, widths)
+        for number, width in enumerate(widths, start=1):
+            self.ws.column_dimensions[get_column_letter(number)].width = width
         self.ws.freeze_panes = "A2"
         header = []
         for col in spec.columns:
@@ -84,9 +91,10 @@ class SheetWriter:
         self.rows += 1
 
     def finish(self, lists: dict[tuple[str, str], str]) -> None:
-        """Autofilter over the rows written, and drop-downs on the single-value enumerated columns."""
+        """Autofilter and print area over the rows written, drop-downs on the single-value enumerated columns."""
         last = get_column_letter(len(self.spec.columns))
         self.ws.auto_filter.ref = f"A1:{last}{self.rows + 1}"
+        finish_printing(self.ws, len(self.spec.columns), self.rows + 1)
         for number, col in enumerate(self.spec.columns, start=1):
             formula = lists.get((self.spec.name, col.header))
             if formula is None or col.kind.name.endswith(("_many", "_list")):
@@ -105,13 +113,18 @@ class SheetWriter:
             self.ws.data_validations.append(validation)
 
 
-def _records(session: so.Session, spec: SheetSpec, query=None) -> Iterable:
-    if query is None:
-        query = sa.select(spec.model).order_by(spec.model.id)
+def _records(session: so.Session, spec: SheetSpec, query=None, *, keep_order: bool = False) -> Iterable:
+    """The records of one sheet: those ``query`` selects (all when None), in French order of their names, or
+    in the query's own order with ``keep_order`` (a back-office list's sort)."""
+    if keep_order and query is not None:
+        if spec.model is Actor:
+            return actor_rows(session, query)  # the largest sheet: read without the ORM
+        query = query.options(*LOAD_OPTIONS.get(spec.model, ()))
+        return session.scalars(query.execution_options(yield_per=YIELD_PER))
+    ids = sorted_ids(session, spec.model, query)
     if spec.model is Actor:
-        return actor_rows(session, query)  # the largest sheet: read without the ORM
-    query = query.options(*LOAD_OPTIONS.get(spec.model, ()))
-    return session.scalars(query.execution_options(yield_per=YIELD_PER))
+        return actor_rows(session, ids)
+    return in_order(session, spec.model, ids, LOAD_OPTIONS.get(spec.model, ()), YIELD_PER)
 
 
 def _new_workbook() -> Workbook:
@@ -120,11 +133,14 @@ def _new_workbook() -> Workbook:
     return wb
 
 
-def _write_lists(wb: Workbook, session: so.Session, specs: Iterable[SheetSpec]) -> dict[tuple[str, str], str]:
+def _write_lists(
+    wb: Workbook, session: so.Session, specs: Iterable[SheetSpec], title: str
+) -> dict[tuple[str, str], str]:
     """The Listes sheet (allowed values of every enumerated column); returns the range of each list."""
     refdata = ReferenceData(session)
     ws = wb.create_sheet(cols.LISTS_SHEET)
     columns = [(spec, col, col.choices(refdata)) for spec in specs for col in spec.columns if col.choices]
+    prepare_printing(ws, title, [28] * len(columns), key_columns=None)  # lists side by side, unrelated
     for number in range(1, len(columns) + 1):
         ws.column_dimensions[get_column_letter(number)].width = 28
     header = []
@@ -136,6 +152,7 @@ def _write_lists(wb: Workbook, session: so.Session, specs: Iterable[SheetSpec]) 
     longest = max((len(v) for _s, _c, v in columns), default=0)
     for i in range(longest):
         ws.append([values[i] if i < len(values) else None for _s, _c, values in columns])
+    finish_printing(ws, len(columns), longest + 1)
     ranges = {}
     for number, (spec, col, values) in enumerate(columns, start=1):
         letter = get_column_letter(number)
@@ -145,19 +162,29 @@ def _write_lists(wb: Workbook, session: so.Session, specs: Iterable[SheetSpec]) 
 
 def _write_notice(wb: Workbook, specs: list[SheetSpec], title: str) -> None:
     ws = wb.create_sheet(cols.NOTICE_SHEET)
-    ws.column_dimensions["A"].width = 28
-    ws.column_dimensions["B"].width = 14
-    ws.column_dimensions["C"].width = 90
+    widths = (28, 14, 90)
+    prepare_printing(ws, title, widths)
+    for letter, width in zip("ABC", widths, strict=True):
+        ws.column_dimensions[letter].width = width
     wrap = Alignment(wrap_text=True, vertical="top")
-    for row in notice_rows(specs, title):
+    rows = notice_rows(specs, title)
+    # Titles are single cells left unwrapped: they run on over the empty cells beside them. A wrapped text
+    # gets a row as tall as its lines, since not every reader sizes rows itself (LibreOffice does not).
+    ws.row_dimensions[1].height = 24
+    for number, row in enumerate(rows, start=1):
+        lines = max((-(-len(str(v)) // int(w * 1.1)) for v, w in zip(row, widths, strict=False) if v), default=1)
+        if len(row) > 1 and lines > 1:
+            ws.row_dimensions[number].height = 15 * lines
         cells = []
         for value in row:
             cell = WriteOnlyCell(ws, value=value)
-            cell.alignment = wrap
             if len(row) == 1:
-                cell.font = BOLD
+                cell.font = TITLE if number == 1 else BOLD
+            else:
+                cell.alignment = wrap
             cells.append(cell)
         ws.append(cells)
+    finish_printing(ws, 3, len(rows), header_row=False)
 
 
 def _specs(include_personal: bool, only: SheetSpec | None = None) -> list[SheetSpec]:
@@ -172,32 +199,45 @@ def export_registry(session: so.Session, fp: BinaryIO, *, include_personal: bool
 
 
 def export_query(session: so.Session, sheet: SheetSpec | str, query, fp: BinaryIO, *, include_personal: bool) -> int:
-    """The rows of ``query`` (a ``select`` of the sheet's model, e.g. an admin list's filters and search)
-    as a workbook of that one sheet, with its Notice and Listes; returns the number of rows."""
+    """The rows of ``query`` (a ``select`` of the sheet's model, e.g. an admin list's filters, search and sort)
+    in its order, as a workbook of that one sheet, with its Notice and Listes; returns the number of rows."""
     spec = sheet if isinstance(sheet, SheetSpec) else cols.SHEETS_BY_KEY[cols.header_key(sheet)]
     counts = export_queries(
-        session, [(spec, query)], fp, include_personal=include_personal, title=f"Export « {spec.name} »"
+        session,
+        [(spec, query)],
+        fp,
+        include_personal=include_personal,
+        title=f"Export « {spec.name} »",
+        keep_order=True,
     )
     return counts[spec.name]
 
 
 def export_queries(
-    session: so.Session, parts: list[tuple[SheetSpec, object]], fp: BinaryIO, *, include_personal: bool, title: str
+    session: so.Session,
+    parts: list[tuple[SheetSpec, object]],
+    fp: BinaryIO,
+    *,
+    include_personal: bool,
+    title: str,
+    keep_order: bool = False,
 ) -> dict[str, int]:
     """Several sheets, each holding the rows of its ``select`` (e.g. one organisation's profile, contacts and
-    partnerships; None: every record), with the Notice and Listes; returns the rows per sheet."""
+    partnerships; None: every record), with the Notice and Listes; returns the rows per sheet. Rows are in
+    French order of their names, or in each query's own order with ``keep_order``."""
     if any(spec.personal for spec, _q in parts) and not include_personal:
         raise PermissionError("Les contacts (données personnelles) ne sont exportés que pour les agents.")
     specs = [spec for spec, _q in parts]
     wb = _new_workbook()
-    _write_notice(wb, specs, f"{title} du {date.today():%d/%m/%Y}")
+    title = f"{title} du {date.today():%d/%m/%Y}"
+    _write_notice(wb, specs, title)
     writers = []
     for spec, query in parts:
-        writer = SheetWriter(wb, spec)
-        for record in _records(session, spec, query):
+        writer = SheetWriter(wb, spec, title)
+        for record in _records(session, spec, query, keep_order=keep_order):
             writer.write(record)
         writers.append(writer)
-    lists = _write_lists(wb, session, specs)
+    lists = _write_lists(wb, session, specs, title)
     for writer in writers:
         writer.finish(lists)
     wb.save(fp)
@@ -208,9 +248,10 @@ def write_template(session: so.Session, fp: BinaryIO, *, include_personal: bool 
     """The empty workbook to fill in: every sheet with its headers, the Notice, the Listes and drop-downs."""
     specs = _specs(include_personal)
     wb = _new_workbook()
-    _write_notice(wb, specs, "Modèle de classeur du registre de l'ESS")
-    writers = [SheetWriter(wb, spec) for spec in specs]
-    lists = _write_lists(wb, session, specs)
+    title = "Modèle de classeur du registre de l'ESS"
+    _write_notice(wb, specs, title)
+    writers = [SheetWriter(wb, spec, title) for spec in specs]
+    lists = _write_lists(wb, session, specs, title)
     for writer in writers:
         writer.finish(lists)
     wb.save(fp)

@@ -110,6 +110,7 @@ def _public_pages(data) -> dict[str, str]:
         "loan-errors": f"/prets/{data.programme.slug}?montant=abc&duree=999#simulateur",
         "map": "/carte/",
         "open-data": "/donnees/",
+        "search": "/recherche?q=fives",
         "sign-in": "/connexion",
         "not-found": "/acteurs/inconnu",
     }

@@ -9,12 +9,13 @@ the interest at the lender's nominal rate and the interest the borrower pays.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, localcontext
 
 from registry.models import LoanProgramme
 from registry.services.records.errors import Collector, ValidationError
-from registry.services.reference.normalize import format_money, parse_decimal, parse_int
+from registry.services.reference.normalize import format_money, parse_decimal
 
 CENT = Decimal("0.01")
 #: Bounds used when a programme does not set its own.
@@ -101,19 +102,57 @@ def limits(programme: LoanProgramme) -> tuple[Decimal, Decimal, int]:
     )
 
 
+_YEARS = re.compile(r"^\s*(\d+)\s*(an|ans|année|années)\s*$", re.I)
+
+
+def _amount(raw) -> Decimal:
+    """The amount typed, in euros and cents; ValidationError with a message about amounts otherwise."""
+    try:
+        amount = parse_decimal(raw, places=6, minimum=None)
+    except ValidationError:
+        raise ValidationError(
+            f"Le montant « {raw} » n'est pas une somme en euros : écrivez par exemple 1500 ou 1 500,50."
+        ) from None
+    if amount != amount.quantize(CENT):
+        raise ValidationError(f"Le montant « {raw} » a trop de décimales : au plus deux, pour les centimes (1 500,50).")
+    return amount.quantize(CENT)
+
+
+def _months(raw) -> int:
+    """The duration typed, in whole months; ValidationError with a message about durations otherwise."""
+    years = _YEARS.match(str(raw))
+    if years:
+        n = int(years[1])
+        raise ValidationError(f"Indiquez la durée en mois : {n} an{'s' if n > 1 else ''}, c'est {12 * n} mois.")
+    try:
+        months = parse_decimal(raw, places=6, minimum=None)
+    except ValidationError:
+        raise ValidationError(
+            f"La durée « {raw} » n'est pas un nombre de mois : écrivez un nombre entier, par exemple 24."
+        ) from None
+    if months != months.to_integral_value():
+        below = int(months.to_integral_value(rounding=ROUND_FLOOR))
+        raise ValidationError(
+            f"La durée se compte en mois entiers : « {raw} » n'en est pas un ; indiquez par exemple {below} ou "
+            f"{below + 1} mois."
+        )
+    return int(months)
+
+
 def parse_request(programme: LoanProgramme, raw_amount, raw_months) -> tuple[Decimal, int]:
-    """Amount and duration typed by a visitor, checked against the programme; ValidationErrors otherwise."""
+    """Amount and duration typed by a visitor, checked against the programme; ValidationErrors (French, one
+    message per field, about that field) otherwise."""
     low, high, longest = limits(programme)
     errors = Collector()
     amount = months = None
     if raw_amount is None or str(raw_amount).strip() == "":
-        errors.add("montant", "Indiquez le montant que vous souhaitez emprunter.")
+        errors.add("montant", "Indiquez le montant que vous souhaitez emprunter, en euros (par exemple 1500).")
     else:
-        amount = errors.check("montant", parse_decimal, raw_amount, minimum=None)
+        amount = errors.check("montant", _amount, str(raw_amount).strip())
     if raw_months is None or str(raw_months).strip() == "":
-        errors.add("duree", "Indiquez la durée du prêt en mois.")
+        errors.add("duree", "Indiquez la durée du prêt, en mois (par exemple 24).")
     else:
-        months = errors.check("duree", parse_int, raw_months, minimum=None)
+        months = errors.check("duree", _months, str(raw_months).strip())
     if amount is not None and amount < low:
         errors.add("montant", f"Le montant doit être d'au moins {format_money(low)} pour ce prêt.")
     elif amount is not None and amount > high:

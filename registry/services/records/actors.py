@@ -14,12 +14,18 @@ from registry.services.records.errors import Collector
 from registry.services.records.slugs import clean_slug
 from registry.services.reference import normalize as n
 
+#: The shortest presentation an organisation may give of itself (what the public reads first).
+MIN_PRESENTATION_LENGTH = 40
+
 
 @without_autoflush
-def clean_actor(session: so.Session, actor: Actor, *, check_unique: bool = True) -> None:
+def clean_actor(session: so.Session, actor: Actor, *, check_unique: bool = True, own_profile: bool = False) -> None:
     """Normalise an actor in place and check it; raises ValidationErrors naming each wrong field.
 
     ``check_unique=False`` skips the uniqueness queries: the workbook importer checks them in batch.
+    ``own_profile=True`` adds the rules of a profile its organisation keeps (the partner space): a presentation
+    of at least MIN_PRESENTATION_LENGTH characters, and a commune with any postcode. Officers and the importer
+    may keep a bare record (created from a list, its presentation still to come; see the README).
     """
     c = Collector()
     clean_field(c, actor, "name", require_text, 200, "Le nom")
@@ -37,6 +43,8 @@ def clean_actor(session: so.Session, actor: Actor, *, check_unique: bool = True)
     for field, length in (("address", 300), ("commune", 120)):
         clean_field(c, actor, field, n.clean_text, length)
     actor.description = n.clean_text(actor.description)
+    if own_profile:
+        _check_own_profile(c, actor)
     check_range(c, actor, "employees", 0, what="Le nombre de salariés")
     check_range(c, actor, "volunteers", 0, what="Le nombre de bénévoles")
     check_range(c, actor, "founding_year", 1800, date.today().year, what="L'année de création")
@@ -50,6 +58,20 @@ def clean_actor(session: so.Session, actor: Actor, *, check_unique: bool = True)
             c.add("siret", f"Ce SIRET est déjà celui de l'acteur « {other.name} ».")
     clean_slug(c, session, actor, "name", "de l'acteur", check_unique=check_unique)
     c.raise_if_any()
+
+
+def _check_own_profile(c: Collector, actor: Actor) -> None:
+    length = len(actor.description or "")
+    minimum = MIN_PRESENTATION_LENGTH
+    if not length:
+        message = f"Présentez votre structure en quelques phrases ({minimum} caractères au moins) : c'est ce que le "
+        c.add("description", message + "public lit en premier.")
+    elif length < minimum:
+        chars = f"{length} caractère{'s' if length > 1 else ''}"
+        c.add("description", f"La présentation est trop courte ({chars}) : {minimum} caractères au moins, pour dire "
+                             "ce que fait la structure, pour qui et où.")  # fmt: skip
+    if actor.postcode and not actor.commune and "postcode" not in c.errors:
+        c.add("commune", f"Indiquez la commune du code postal {actor.postcode}.")
 
 
 @without_autoflush

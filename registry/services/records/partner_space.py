@@ -19,7 +19,7 @@ from registry.models import Actor, AuditAction, Axis, Contact, Quartier, Sector
 from registry.services.history.audit import record_event
 from registry.services.history.review import PARTNER_SOURCE
 from registry.services.records import editing
-from registry.services.records.actors import clean_actor, clean_contact
+from registry.services.records.actors import MIN_PRESENTATION_LENGTH, clean_actor, clean_contact
 from registry.services.records.errors import Collector
 from registry.services.reference import normalize as n
 from registry.services.reference.labels import field_label
@@ -109,8 +109,13 @@ def update_profile(session: so.Session, actor: Actor, values: Mapping, *, user, 
         opened=opened,
         user=user,
         source=PARTNER_SOURCE,
-        cleaner=clean_actor,
+        cleaner=clean_own_profile,
     )
+
+
+def clean_own_profile(session: so.Session, actor: Actor) -> None:
+    """``clean_actor`` with the rules of a partner's own profile (a presentation, a commune with the postcode)."""
+    clean_actor(session, actor, own_profile=True)
 
 
 def _contact_input(values: Mapping):
@@ -177,8 +182,8 @@ def completeness(actor: Actor, contact_count: int) -> list[Check]:
     has_address = bool(actor.address and actor.postcode and actor.commune)
     located = actor.latitude is not None and actor.longitude is not None
     return [
-        Check("description", "Présentation", bool(actor.description and len(actor.description) >= 40),
-              "Décrivez vos activités en quelques phrases (40 caractères au moins)."),
+        Check("description", "Présentation", len(actor.description or "") >= MIN_PRESENTATION_LENGTH,
+              f"Décrivez vos activités en quelques phrases ({MIN_PRESENTATION_LENGTH} caractères au moins)."),
         Check("axes", "Axes du plan ESS", bool(actor.axes), "Choisissez le ou les axes de votre action."),
         Check("sectors", "Secteurs d'activité", bool(actor.sectors), "Indiquez vos secteurs d'activité."),
         Check("address", "Adresse", has_address, "Indiquez l'adresse, le code postal et la commune."),

@@ -300,6 +300,13 @@ def fold(text: str | None) -> str:
     return _NOT_ALNUM.sub(" ", text.lower()).strip()
 
 
+def french_sort_key(text: str | None) -> tuple[str, str, str]:
+    """Sort key of French alphabetical order: letters first, then accents, then case, punctuation aside
+    ('Économie' files under E between 'Eau' and 'Ferme', where code points would put it after 'Zèbre')."""
+    text = text or ""
+    return fold(text), text.casefold(), text
+
+
 def format_money(value: Decimal | None) -> str:
     """'1 234,56 €' (French format), or '' for None."""
     if value is None:

@@ -1,8 +1,17 @@
 /* Map of actors (/carte/): Leaflet, OpenStreetMap tiles, data from /api/v1/actors.geojson.
    Without tiles (no network) the markers still show on a blank background and the page says so; without
-   JavaScript the list under the map gives the same information. */
+   JavaScript the list under the map gives the same information. Each marker is a button reached with Tab,
+   named after its actor, opened with Enter (focus goes into its popup and comes back when it closes).
+   On a phone the filter form folds away so that the map comes first. */
 (function () {
   "use strict";
+  var fold = document.getElementById("filtres-carte");
+  if (fold && window.matchMedia) {
+    var wide = window.matchMedia("(min-width: " + fold.getAttribute("data-fold-below") + "px)");
+    fold.open = wide.matches;
+    var follow = function (event) { fold.open = event.matches; };
+    if (wide.addEventListener) { wide.addEventListener("change", follow); }
+  }
   var el = document.getElementById("carte");
   var status = document.getElementById("carte-etat");
   if (!el || !window.L) {
@@ -74,12 +83,25 @@
     .then(function (data) {
       var layer = L.geoJSON(data, {
         pointToLayer: function (feature, latlng) {
-          return L.circleMarker(latlng, {
-            radius: 7, color: "#6e1322", weight: 2, fillColor: "#c8334d", fillOpacity: 0.85
+          var name = document.createElement("span");
+          name.className = "sr-only";
+          name.textContent = feature.properties.name;
+          return L.marker(latlng, {
+            keyboard: true,
+            title: feature.properties.name,
+            icon: L.divIcon({ className: "map-marker", html: name, iconSize: [18, 18], popupAnchor: [0, -6] })
           });
         },
         onEachFeature: function (feature, marker) {
           marker.bindPopup(popup(feature.properties));
+          marker.on("popupopen", function (event) {
+            var link = event.popup.getElement().querySelector(".leaflet-popup-content a");
+            if (link) { link.focus({ preventScroll: true }); }
+          });
+          marker.on("popupclose", function () {
+            var icon = marker.getElement();
+            if (icon && document.activeElement === document.body) { icon.focus({ preventScroll: true }); }
+          });
         }
       }).addTo(map);
       el.setAttribute("data-markers", String(data.features.length));
