@@ -27,15 +27,18 @@ run: $(VENV)/.runtime
 	@echo "Registre de l'ESS : http://$(HOST):$(PORT)/  (back-office : http://$(HOST):$(PORT)/admin/)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-## make test: lint, then every test (SQLite; PostgreSQL when REGISTRY_TEST_DATABASE_URL is set)
+## make test: lint, the layering contracts (import-linter, pyproject.toml), then every test
+## (SQLite; PostgreSQL when REGISTRY_TEST_DATABASE_URL is set)
 test: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: $(VENV)/.dev
 	$(BIN)/ruff check --fix .

@@ -65,9 +65,31 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    _write_requests_lock_first(app)
     from registry.auth import init_auth
 
     init_auth(app)
+
+
+#: Requests of these methods write: on SQLite their transactions take the write lock at BEGIN (registry/sqlite.py).
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _write_requests_lock_first(app: Flask) -> None:
+    from flask import g, request
+
+    from registry.sqlite import enter_mode, leave_mode
+
+    def _sqlite_mode():
+        g.sqlite_mode = enter_mode(writes=request.method in WRITE_METHODS)
+
+    app.before_request_funcs.setdefault(None, []).insert(0, _sqlite_mode)  # before any hook reads the database
+
+    @app.teardown_request
+    def _sqlite_mode_end(_exc):
+        token = g.pop("sqlite_mode", None)
+        if token is not None:
+            leave_mode(token)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -117,7 +117,7 @@ def create_user_command(email: str, role: str, actor_key: str | None, full_name:
 def _create_invited_user(**fields) -> None:
     from registry.services.accounts.credentials import send_invitation
     from registry.services.accounts.users import create_user
-    from registry.services.outputs.mail import MailError
+    from registry.services.outputs.mail import undelivered
 
     try:
         user = create_user(db.session, source="cli", **fields)
@@ -125,10 +125,9 @@ def _create_invited_user(**fields) -> None:
     except ValidationErrors as exc:
         db.session.rollback()
         _fail("\n".join(exc.errors.values()))
-    except MailError as exc:
-        db.session.commit()
-        _fail(f"Compte créé, mais l'invitation n'a pas pu être envoyée : {exc}")
     db.session.commit()
+    if undelivered(db.session):
+        _fail("Compte créé, mais l'invitation n'a pas pu être envoyée (voir le journal) : renvoyez-la plus tard.")
     click.echo(f"Compte créé : {user.email} ({user.role.label}) ; invitation envoyée.")
 
 

@@ -9,9 +9,7 @@ import contextvars
 import sqlite3
 
 import sqlalchemy as sa
-from flask import has_request_context, request
 
-_WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 _mode: contextvars.ContextVar[str | None] = contextvars.ContextVar("sqlite_begin_mode", default=None)
 
 
@@ -37,15 +35,23 @@ def reading():
     return _begin_mode("DEFERRED")
 
 
+def enter_mode(writes: bool) -> contextvars.Token:
+    """For code that cannot use a ``with`` block (the application's request hooks): transactions begun from now on
+    take the write lock (``writes``) or not, until ``leave_mode(token)``. The web layer calls it for each request,
+    from its method: form posts write, GET requests only read."""
+    return _mode.set("IMMEDIATE" if writes else None)
+
+
+def leave_mode(token: contextvars.Token) -> None:
+    _mode.reset(token)
+
+
 def _begin_statement() -> str:
     # In WAL mode readers never block. A transaction that reads and then writes can however fail at
     # once with SQLITE_BUSY when another writer committed in between (its snapshot is stale): form
     # posts and explicit write blocks therefore take the write lock at BEGIN and wait in the busy
     # handler instead. Reads (GET requests, scripts) start deferred transactions and never hold the lock.
-    mode = _mode.get()
-    if mode == "IMMEDIATE" or (mode is None and has_request_context() and request.method in _WRITE_METHODS):
-        return "BEGIN IMMEDIATE"
-    return "BEGIN"
+    return "BEGIN IMMEDIATE" if _mode.get() == "IMMEDIATE" else "BEGIN"
 
 
 def configure_sqlite(engine: sa.Engine, busy_timeout_ms: int) -> None:

@@ -39,6 +39,12 @@ def page_address() -> str:
     return current_app.config["BASE_URL"].rstrip("/") + request.full_path.rstrip("?")
 
 
+def absolute_url(endpoint: str, **values) -> str:
+    """``BASE_URL`` + the path of ``endpoint``: e-mailed links never depend on the request's Host header."""
+    path = current_app.url_map.bind("registry.invalid", script_name="/").build(endpoint, values)
+    return current_app.config["BASE_URL"].rstrip("/") + path
+
+
 def init_templating(app: Flask) -> None:
     """Register filters (money, date_fr, datetime_fr, number, siret) and header helpers."""
     app.jinja_env.filters["money"] = format_money
@@ -48,11 +54,12 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["siret"] = format_siret
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.jinja_env.globals["page_address"] = page_address
+    app.jinja_env.globals["absolute_url"] = absolute_url
     app.jinja_env.globals["today"] = date.today
 
     @app.context_processor
     def header_context():
-        from registry.auth.forms import LogoutForm
+        from registry.web import LogoutForm
 
         return {
             "logout_form": LogoutForm,

@@ -10,9 +10,9 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from registry.auth.permissions import EXPORT, has_ability
 from registry.extensions import db
 from registry.models import AuditAction, AuditEvent, ImportBatch, LoanReport, Role
+from registry.services.accounts.abilities import EXPORT, has_ability
 from registry.services.history.audit import record_event
 from tests.admin_support import changed, count, database, post_form, read_form
 from tests.conftest import AuthActions, csrf_token_from

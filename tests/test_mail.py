@@ -13,13 +13,11 @@ from tests.factories import make_user
 def test_send_mail_writes_text_and_html_to_the_outbox(app, session, outbox, caplog):
     user = make_user(session, role="officer", full_name="Camille <b>Exemple</b>")
     with app.test_request_context(), caplog.at_level(logging.INFO):
-        send_mail(
-            user.email, "Réinitialisation", "password_reset", user=user, link="https://x.test/mot-de-passe/SECRET"
-        )
+        send_mail(user.email, "Réinitialisation", "password_reset", user=user, token="SECRET")
     [message] = outbox.messages
     assert message["To"] == user.email and message["Subject"] == "Réinitialisation"
     assert message["From"] == app.config["MAIL_SENDER"] and message["Auto-Submitted"] == "auto-generated"
-    assert "https://x.test/mot-de-passe/SECRET" in outbox.text(message)
+    assert f"{app.config['BASE_URL']}/mot-de-passe/SECRET" in outbox.text(message)
     html = message.get_body(("html",)).get_content()
     assert "Camille &lt;b&gt;Exemple&lt;/b&gt;" in html and "<b>Exemple" not in html
     logged = " ".join(r.getMessage() for r in caplog.records if r.name == "registry.services.outputs.mail")
@@ -29,14 +27,13 @@ def test_send_mail_writes_text_and_html_to_the_outbox(app, session, outbox, capl
 def test_send_mail_with_text_only_template(app, outbox, session):
     from registry.models import AccountRequest, RequestedRole
 
-    request = AccountRequest(full_name="A", email="a@example.org", requested_role=RequestedRole.STAFF)
+    request = AccountRequest(id=7, full_name="A", email="a@example.org", requested_role=RequestedRole.STAFF)
     with app.test_request_context():
         send_mail(
             ["x@example.org", "y@example.org"],
             "Nouvelle demande",
             "account_request_admin",
             account_request=request,
-            link="L",
         )
     [message] = outbox.messages
     assert message["To"] == "x@example.org, y@example.org"
@@ -78,7 +75,7 @@ def test_smtp_backend_uses_starttls_and_login(app, monkeypatch):
     }.items():
         monkeypatch.setitem(app.config, key, value)
     with app.test_request_context():
-        send_mail("a@example.org", "Objet", "account_request_existing", email="a@example.org", forgot_link="L")
+        send_mail("a@example.org", "Objet", "account_request_existing", email="a@example.org")
     assert RecordingSMTP.sessions[0].calls == [
         ("connect", "smtp.example.org", 587),
         ("starttls", "CERT_REQUIRED"),
@@ -95,4 +92,4 @@ def test_smtp_failure_raises_a_mail_error(app, monkeypatch):
     for key, value in {"MAIL_BACKEND": "smtp", "MAIL_SMTP_HOST": "127.0.0.1", "MAIL_SMTP_PORT": port}.items():
         monkeypatch.setitem(app.config, key, value)
     with app.test_request_context(), pytest.raises(MailError, match="Envoi de l'e-mail impossible"):
-        send_mail("a@example.org", "Objet", "account_request_existing", email="a@example.org", forgot_link="L")
+        send_mail("a@example.org", "Objet", "account_request_existing", email="a@example.org")

@@ -19,8 +19,8 @@ from tests.factories import make_user, ref
 
 REGISTRY = Path(__file__).resolve().parent.parent / "registry"
 SCREENS = ("admin", "partner", "public", "auth")
-#: The one module of a screen package every screen shares: the table of abilities per role.
-SHARED = ("registry.auth.permissions",)
+#: Modules of a screen package other screens may use: none (what they share lives in registry/web.py).
+SHARED: tuple[str, ...] = ()
 ONE_WRITE = REGISTRY / "services" / "records" / "editing"
 
 

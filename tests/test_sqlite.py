@@ -20,7 +20,9 @@ pytestmark = pytest.mark.no_database
 @pytest.fixture
 def sqlite_app(tmp_path):
     """An application on its own SQLite file, whatever engine the rest of the suite uses."""
-    application = create_app(make_test_config(f"sqlite:///{tmp_path / 'own.sqlite'}", tmp_path))
+    # Without CSRF, so that the request hooks of a bare test request context run (preprocess_request)
+    config = make_test_config(f"sqlite:///{tmp_path / 'own.sqlite'}", tmp_path, WTF_CSRF_ENABLED=False)
+    application = create_app(config)
     with application.app_context():
         upgrade()
         load_reference(db.session)
@@ -81,6 +83,7 @@ def test_concurrent_writers_wait_instead_of_failing(sqlite_app):
     def officer_edit(n):
         try:
             with sqlite_app.test_request_context("/admin/actor/edit/", method="POST"), sqlite_app.app_context():
+                sqlite_app.preprocess_request()  # the application's hooks: a form post writes
                 actor = db.session.scalar(sa.select(Actor).where(Actor.name.like("Cible%")))
                 actor.description = f"Modifié par l'agent {n}"
                 db.session.commit()
@@ -112,6 +115,7 @@ def test_reading_block_inside_a_post_leaves_the_write_lock_free(sqlite_app):
             other.commit()
 
     with sqlite_app.test_request_context("/admin/import/", method="POST"):
+        sqlite_app.preprocess_request()
         with reading():
             db.session.execute(sa.select(Actor)).all()  # a long read, its transaction still open
             other_officer_saves("Écrit pendant l'aperçu")

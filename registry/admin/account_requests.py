@@ -18,7 +18,7 @@ from registry.extensions import db
 from registry.models import AccountRequest, Actor, LegalForm, RequestedRole, RequestStatus, Role
 from registry.services.accounts.requests import approve_account_request, reject_account_request
 from registry.services.accounts.users import find_actor
-from registry.services.outputs.mail import MailError
+from registry.services.outputs.mail import undelivered
 from registry.services.records.errors import ValidationError, ValidationErrors
 
 EXISTING, NEW = "existing", "new"
@@ -113,14 +113,8 @@ def approve(view, account_request: AccountRequest):
             except (ValidationError, ValidationErrors) as exc:
                 db.session.rollback()
                 flash_errors(exc)
-            except MailError:
-                db.session.commit()
-                flash(MAIL_FAILED, "warning")
-                return redirect(url_for(".index_view"))
             else:
-                db.session.commit()
-                flash(f"Demande acceptée : compte créé pour {user.email}, invitation envoyée.", "success")
-                return redirect(url_for(".index_view"))
+                return _decided(f"Demande acceptée : compte créé pour {user.email}, invitation envoyée.", MAIL_FAILED)
     return view.render(
         "admin/accounts/approve.html",
         form=form,
@@ -132,6 +126,16 @@ def approve(view, account_request: AccountRequest):
     )
 
 
+def _decided(done: str, not_mailed: str):
+    """Commit a decision, say whether its e-mail left, and go back to the pending requests."""
+    db.session.commit()
+    if undelivered(db.session):
+        flash(not_mailed, "warning")
+    else:
+        flash(done, "success")
+    return redirect(url_for(".index_view"))
+
+
 def reject(view, account_request: AccountRequest):
     """GET: the request and a reason field; POST: refuse and e-mail the reason."""
     form = RejectForm()
@@ -141,14 +145,11 @@ def reject(view, account_request: AccountRequest):
         except (ValidationError, ValidationErrors) as exc:
             db.session.rollback()
             flash_errors(exc)
-        except MailError:
-            db.session.commit()
-            flash("Demande refusée, mais l'e-mail n'a pas pu être envoyé : prévenez la personne.", "warning")
-            return redirect(url_for(".index_view"))
         else:
-            db.session.commit()
-            flash("Demande refusée ; le motif a été envoyé par e-mail.", "success")
-            return redirect(url_for(".index_view"))
+            return _decided(
+                "Demande refusée ; le motif a été envoyé par e-mail.",
+                "Demande refusée, mais l'e-mail n'a pas pu être envoyé : prévenez la personne.",
+            )
     return view.render("admin/accounts/reject.html", form=form, account_request=account_request)
 
 

@@ -16,12 +16,12 @@ from sqlalchemy import orm as so
 from registry.admin.base import SecureModelView
 from registry.admin.editing import OPENED_FIELD
 from registry.admin.forms import AdminForm
-from registry.auth.permissions import MANAGE_USERS
 from registry.extensions import db
 from registry.models import Role, User
+from registry.services.accounts.abilities import MANAGE_USERS
 from registry.services.accounts.credentials import send_invitation
 from registry.services.accounts.users import create_user, delete_user, update_user
-from registry.services.outputs.mail import MailError
+from registry.services.outputs.mail import undelivered
 from registry.services.records import editing
 from registry.services.records.errors import ValidationError, ValidationErrors
 
@@ -153,10 +153,11 @@ class UserView(AdminOnlyView):
             db.session.rollback()
             flash_errors(exc)
             return False
-        except MailError:
-            flash(MAIL_FAILED, "warning")
         db.session.commit()
-        flash(f"Compte créé ; une invitation a été envoyée à {user.email}.", "success")
+        if undelivered(db.session):
+            flash(MAIL_FAILED, "warning")
+        else:
+            flash(f"Compte créé ; une invitation a été envoyée à {user.email}.", "success")
         return user
 
     def update_model(self, form, model):
@@ -189,9 +190,10 @@ class UserView(AdminOnlyView):
                 sent += 1
             except ValidationError as exc:
                 flash(exc.message, "warning")
-            except MailError:
-                flash(f"{user.email} : l'e-mail n'a pas pu être envoyé.", "error")
         db.session.commit()
+        for message in undelivered(db.session):
+            flash(f"{message['To']} : l'e-mail n'a pas pu être envoyé.", "error")
+            sent -= 1
         if sent:
             flash(f"Invitation envoyée à {sent} compte(s).", "success")
 

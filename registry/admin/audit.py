@@ -13,8 +13,8 @@ from markupsafe import Markup
 from registry.admin import filters as f
 from registry.admin.base import SecureModelView
 from registry.admin.history import entity_name, event_changes, source_name, visible_events_clause
-from registry.auth.permissions import WRITE
 from registry.models import AuditAction, AuditEvent, ImportBatch, ImportStatus
+from registry.services.accounts.abilities import WRITE
 from registry.services.history.display import format_datetime
 from registry.services.history.reverts import revert_event, revertible
 from registry.services.history.review import mark_reviewed, pending_clause

@@ -33,8 +33,8 @@ from registry.admin.formatting import TYPE_FORMATTERS, RegistryModelConverter
 from registry.admin.history import history_events
 from registry.admin.lookups import escape_like
 from registry.admin.rights import ModelRights
-from registry.auth.permissions import READ, READ_PERSONAL, WRITE, has_ability
 from registry.extensions import db
+from registry.services.accounts.abilities import READ, READ_PERSONAL, WRITE, has_ability
 from registry.services.outputs.spreadsheet import neutralise_formula
 from registry.services.public import fulltext
 from registry.services.records.archive import is_archived

@@ -16,8 +16,8 @@ from registry.admin.base import SecureIndexView
 from registry.admin.charts import grouped_bars, horizontal_bars
 from registry.admin.flask_admin_overrides import views_of
 from registry.admin.xlsx import table_to_xlsx
-from registry.auth.permissions import WRITE, has_ability
 from registry.extensions import db
+from registry.services.accounts.abilities import WRITE, has_ability
 from registry.services.history.display import PARIS
 from registry.services.history.review import count_pending
 from registry.services.reference.normalize import format_money

@@ -10,8 +10,8 @@ from flask import abort, send_file
 from flask_login import current_user
 
 from registry.admin.flask_admin_overrides import list_arguments, sort_column
-from registry.auth.permissions import READ_PERSONAL, has_ability
 from registry.extensions import db
+from registry.services.accounts.abilities import READ_PERSONAL, has_ability
 from registry.services.records.slugs import make_slug
 from registry.workbook.exporter import export_query, record_export
 

@@ -73,21 +73,6 @@ def record_link(label_attr: str, archived: str | None = None, extra=None):
     return formatter
 
 
-def link_to(endpoint_attr: str, label_attr: str | None = None):
-    """Column formatter linking a many-to-one relation to its record's details page."""
-    from flask import url_for
-
-    def formatter(view, context, model, name):
-        related = getattr(model, endpoint_attr)
-        if related is None:
-            return ""
-        endpoint = type(related).__name__.lower()
-        text = getattr(related, label_attr) if label_attr else str(related)
-        return Markup('<a href="{}">{}</a>').format(url_for(f"{endpoint}.details_view", id=related.id), text)
-
-    return formatter
-
-
 def labels(*pairs: tuple[str, str]) -> dict[str, str]:
     """Column labels from (name, French label) pairs."""
     return dict(pairs)

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_login import current_user
 
-from registry.auth.permissions import READ_PERSONAL, has_ability
 from registry.models import Actor, AuditEvent
+from registry.services.accounts.abilities import READ_PERSONAL, has_ability
 from registry.services.history.display import display_value, model_class
 from registry.services.reference.labels import ENTITY_NAMES, SOURCES, field_label
 

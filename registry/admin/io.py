@@ -20,10 +20,10 @@ from flask_admin import Admin, expose
 from flask_login import current_user
 
 from registry.admin.base import SecureBaseView
-from registry.auth.permissions import EXPORT, IMPORT, READ_PERSONAL, has_ability
 from registry.extensions import db
 from registry.models import ImportBatch, ImportStatus
 from registry.models.base import utcnow
+from registry.services.accounts.abilities import EXPORT, IMPORT, READ_PERSONAL, has_ability
 from registry.sqlite import reading, write_lock
 from registry.workbook.exporter import export_registry, record_export, write_error_workbook, write_template
 from registry.workbook.importer import PlanChanged, import_workbook

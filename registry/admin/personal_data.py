@@ -11,8 +11,8 @@ from flask_admin import expose
 from flask_login import current_user
 
 from registry.admin.base import SecureBaseView
-from registry.auth.permissions import READ_PERSONAL, WRITE, has_ability
 from registry.extensions import db
+from registry.services.accounts.abilities import READ_PERSONAL, WRITE, has_ability
 from registry.services.privacy.personal_data import erase_person, export_person, find_person, record_access_export
 from registry.services.records.errors import ValidationError
 from registry.sqlite import write_lock

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from registry.admin import filters as f
 from registry.admin.base import SecureModelView
-from registry.auth.permissions import MANAGE_REFERENCE
 from registry.models import Axis, LegalFamily, LegalForm, Quartier, Sector
+from registry.services.accounts.abilities import MANAGE_REFERENCE
 
 
 class ReferenceView(SecureModelView):

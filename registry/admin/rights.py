@@ -8,7 +8,7 @@ from flask import abort
 from flask_admin import expose
 from flask_login import current_user
 
-from registry.auth.permissions import EXPORT, has_ability
+from registry.services.accounts.abilities import EXPORT, has_ability
 
 
 class ModelRights:

@@ -1,4 +1,4 @@
-"""Sign-in, sessions and permissions."""
+"""Sign-in, sessions, password links and account requests (the abilities table is services/accounts/abilities.py)."""
 
 from __future__ import annotations
 

@@ -19,10 +19,6 @@ class LoginForm(FlaskForm):
     remember = BooleanField("Rester connecté sur cet appareil")
 
 
-class LogoutForm(FlaskForm):
-    """Empty form: carries the CSRF token of the POST-only logout."""
-
-
 class ForgotPasswordForm(FlaskForm):
     email = EmailField(
         "Adresse électronique de votre compte", validators=[DataRequired(EMAIL_REQUIRED), Length(max=254)]

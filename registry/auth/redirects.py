@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from flask import url_for
+
+from registry.models import Role
+
 
 def safe_next(target: str | None) -> str | None:
     """``target`` when it is a path on this site ('/admin/'), else None ('//evil', 'https://evil', 'javascript:')."""
@@ -18,3 +22,10 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc:
         return None
     return target
+
+
+def landing_url(user) -> str:
+    """Where a user lands after signing in: the back office for staff, the partner space for partners."""
+    if user.role == Role.PARTNER:
+        return url_for("partner.index")
+    return url_for("admin.index")

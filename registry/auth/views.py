@@ -8,13 +8,13 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user, login_user, logout_user
 
 from registry.auth import access_request, reset
-from registry.auth.forms import LoginForm, LogoutForm
+from registry.auth.forms import LoginForm
 from registry.auth.limits import login_limits
-from registry.auth.permissions import landing_url
-from registry.auth.redirects import safe_next
+from registry.auth.redirects import landing_url, safe_next
 from registry.extensions import db
 from registry.models.accounts import new_session_token
 from registry.services.accounts.users import authenticate
+from registry.web import LogoutForm
 
 log = logging.getLogger(__name__)
 

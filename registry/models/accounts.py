@@ -66,11 +66,6 @@ class User(Timestamped, Versioned, db.Model):
         issued = self.session_issued_at or int(time.time())
         return f"{self.id}:{self.session_token}:{issued}:{'r' if self.remember_session else 's'}"
 
-    @property
-    def is_staff(self) -> bool:
-        """City staff: admin, officer or analyst."""
-        return self.role in (Role.ADMIN, Role.OFFICER, Role.ANALYST)
-
     def __str__(self) -> str:
         return self.full_name or self.email
 

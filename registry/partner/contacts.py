@@ -7,11 +7,11 @@ import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from registry.auth.permissions import OWN_ACTOR, require
 from registry.extensions import db
 from registry.models import Contact
 from registry.partner.forms import ContactForm, DeleteForm
 from registry.partner.views import bp, forged_names, refused, show_errors, stamp
+from registry.services.accounts.abilities import OWN_ACTOR
 from registry.services.records import editing
 from registry.services.records.errors import ValidationErrors
 from registry.services.records.partner_space import (
@@ -21,6 +21,7 @@ from registry.services.records.partner_space import (
     remove_contact,
     update_contact,
 )
+from registry.web import require
 
 
 def notice_context() -> dict:

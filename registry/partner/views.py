@@ -11,17 +11,18 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from registry.auth.permissions import OWN_ACTOR, has_ability, require
 from registry.extensions import db
 from registry.models import Contact, Partnership
 from registry.partner import records
 from registry.partner.forms import ProfileForm
+from registry.services.accounts.abilities import OWN_ACTOR, has_ability
 from registry.services.public.records import public_contacts
 from registry.services.records import editing
 from registry.services.records.actors import MIN_PRESENTATION_LENGTH
 from registry.services.records.errors import ValidationErrors
 from registry.services.records.partner_space import completeness, note_forged_fields, update_profile
 from registry.sqlite import write_lock
+from registry.web import require
 from registry.workbook import columns as cols
 from registry.workbook.exporter import export_queries, record_export
 

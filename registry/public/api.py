@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 
-from flask import Blueprint, Response, abort, jsonify, request, url_for
+from flask import Blueprint, Response, jsonify, request, url_for
 from sqlalchemy import select
 
 from registry.errors import render_error
@@ -30,6 +30,7 @@ from registry.services.public import directory
 from registry.services.public import records as public_records
 from registry.services.public import simulator as loans_simulator
 from registry.services.records.errors import ValidationError, ValidationErrors
+from registry.web import or_404
 
 api_bp = Blueprint("api", __name__)
 
@@ -129,9 +130,7 @@ def actors():
 @api_bp.route("/actors/<slug>")
 def actor(slug: str):
     """One public actor, with the contact persons who agreed to be shown."""
-    record = public_records.public_actor(db.session, slug)
-    if record is None:
-        abort(404)
+    record = or_404(public_records.public_actor(db.session, slug))
     payload = as_json(record, ACTOR_FIELDS)
     payload["contacts"] = [
         {"full_name": c.full_name, "role": c.role, "email": c.email, "phone": c.phone}
@@ -171,9 +170,7 @@ def initiatives():
 @api_bp.route("/initiatives/<slug>")
 def initiative(slug: str):
     """One public initiative."""
-    record = public_records.public_initiative(db.session, slug)
-    if record is None:
-        abort(404)
+    record = or_404(public_records.public_initiative(db.session, slug))
     return _json({"data": as_json(record, INITIATIVE_FIELDS)})
 
 
@@ -187,18 +184,14 @@ def loan_programmes():
 @api_bp.route("/loan-programmes/<slug>")
 def loan_programme(slug: str):
     """One public loan programme."""
-    programme = public_records.public_programme(db.session, slug)
-    if programme is None:
-        abort(404)
+    programme = or_404(public_records.public_programme(db.session, slug))
     return _json({"data": as_json(programme, PROGRAMME_FIELDS)})
 
 
 @api_bp.route("/loan-programmes/<slug>/simulation")
 def loan_simulation(slug: str):
     """Monthly payment, total cost and the subsidy's saving for ``montant`` euros over ``duree`` months."""
-    programme = public_records.public_programme(db.session, slug)
-    if programme is None:
-        abort(404)
+    programme = or_404(public_records.public_programme(db.session, slug))
     try:
         amount, months = loans_simulator.parse_request(
             programme, request.args.get("montant"), request.args.get("duree")

@@ -11,6 +11,7 @@ from registry.models import Axis, InitiativeStatus, LegalFamily, Quartier, Secto
 from registry.public.views import bp
 from registry.services.public import directory
 from registry.services.public import records as public_records
+from registry.web import or_404
 
 
 def filter_choices(session: so.Session) -> dict:
@@ -34,16 +35,20 @@ def read_listing_request(kind: str) -> tuple[directory.Filters, int]:
     return filters, page
 
 
-def filter_labels(session: so.Session, filters: directory.Filters) -> list[tuple[str, str]]:
-    """(parameter, French label) of each active filter, for the "remove this filter" links."""
+def filter_labels(filters: directory.Filters, choices: dict) -> list[tuple[str, str]]:
+    """(parameter, French label) of each active filter, for the "remove this filter" links (labels read from the
+    filter form's ``choices``: no query of their own)."""
     labels = []
     if filters.q:
         labels.append(("q", f"Recherche : « {filters.q} »"))
-    for name, model, attr in (("axe", Axis, "label"), ("quartier", Quartier, "name"), ("secteur", Sector, "label")):
+    for name, options, attr in (
+        ("axe", "axes", "label"),
+        ("quartier", "quartiers", "name"),
+        ("secteur", "sectors", "label"),
+    ):
         code = getattr(filters, name)
         if code:
-            obj = session.scalar(sa.select(model).where(model.code == code))
-            labels.append((name, getattr(obj, attr)))
+            labels += [(name, getattr(obj, attr)) for obj in choices[options] if obj.code == code]
     if filters.famille:
         labels.append(("famille", LegalFamily(filters.famille).label))
     if filters.statut:
@@ -59,12 +64,9 @@ def render_listing(kind: str, search, template: str):
     results = search(db.session, filters, page)
     if page > 1 and page > results.pages:
         abort(404)
+    choices = filter_choices(db.session)
     return render_template(
-        template,
-        filters=filters,
-        results=results,
-        choices=filter_choices(db.session),
-        active_filters=filter_labels(db.session, filters),
+        template, filters=filters, results=results, choices=choices, active_filters=filter_labels(filters, choices)
     )
 
 
@@ -77,9 +79,7 @@ def actors():
 @bp.route("/acteurs/<slug>")
 def actor(slug: str):
     """One public actor with its initiatives, loan programmes and the contacts who agreed to be shown."""
-    record = public_records.public_actor(db.session, slug)
-    if record is None:
-        abort(404)
+    record = or_404(public_records.public_actor(db.session, slug))
     return render_template(
         "public/actor.html",
         actor=record,
@@ -99,7 +99,5 @@ def initiatives():
 @bp.route("/initiatives/<slug>")
 def initiative(slug: str):
     """One public initiative: its lead actor, public partners, quartiers, axes and results."""
-    record = public_records.public_initiative(db.session, slug)
-    if record is None:
-        abort(404)
+    record = or_404(public_records.public_initiative(db.session, slug))
     return render_template("public/initiative.html", initiative=record)

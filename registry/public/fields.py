@@ -250,8 +250,3 @@ MAP_FIELD_KEYS = ("slug", "name", "legal_form", "quartier", "address", "postcode
 def as_json(obj, fields: list[Field]) -> dict:
     """The JSON object of a record."""
     return {f.key: f.json_value(obj) for f in fields}
-
-
-def as_row(obj, fields: list[Field]) -> list:
-    """The flat cells of a record, in field order."""
-    return [f.flat(obj) for f in fields]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, render_template, request
+from flask import render_template, request
 
 from registry.extensions import db
 from registry.models import LoanReport
@@ -11,6 +11,7 @@ from registry.public.views import bp
 from registry.services.public import records as public_records
 from registry.services.public import simulator as loans_simulator
 from registry.services.records.errors import ValidationError, ValidationErrors
+from registry.web import or_404
 
 
 def yearly_results(session, programme) -> list[tuple[int, int, object]]:
@@ -49,9 +50,7 @@ def loans():
 @bp.route("/prets/<slug>")
 def loan(slug: str):
     """One loan programme with its repayment simulator (?montant=…&duree=…)."""
-    programme = public_records.public_programme(db.session, slug)
-    if programme is None:
-        abort(404)
+    programme = or_404(public_records.public_programme(db.session, slug))
     simulation, errors, submitted = run_simulation(programme, request.args)
     low, high, longest = loans_simulator.limits(programme)
     return render_template(

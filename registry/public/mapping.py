@@ -18,12 +18,13 @@ def map():
     """Actors on a map, filtered like the directory; the data comes from /api/v1/actors.geojson."""
     filters, _page = read_listing_request("actors")
     results = directory.search_actors(db.session, filters, 1, per_page=LIST_SIZE)
+    choices = filter_choices(db.session)
     return render_template(
         "public/map.html",
         filters=filters,
         results=results,
-        choices=filter_choices(db.session),
-        active_filters=filter_labels(db.session, filters),
+        choices=choices,
+        active_filters=filter_labels(filters, choices),
         geojson_url=url_for("api.actors_geojson", **filters.as_params()),
         tile_url=current_app.config["MAP_TILE_URL"],
         tile_attribution=current_app.config["MAP_TILE_ATTRIBUTION"],

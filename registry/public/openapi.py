@@ -153,7 +153,12 @@ def _listing(item_ref: str) -> dict:
 
 
 def _single(item_ref: str) -> dict:
-    return {"type": "object", "required": ["data"], "properties": {"data": {"$ref": item_ref}}}
+    return _data({"$ref": item_ref})
+
+
+def _data(schema: dict) -> dict:
+    """A document whose ``data`` member follows ``schema``."""
+    return {"type": "object", "required": ["data"], "properties": {"data": schema}}
 
 
 def _operation(operation_id: str, summary: str, parameters: list, response: dict, *, errors=("304", "400")) -> dict:
@@ -226,18 +231,14 @@ def build_document() -> dict:
                 "Un acteur publié",
                 [_path("slug", "Référence de l'acteur.")],
                 _ok(
-                    {
-                        "type": "object",
-                        "required": ["data"],
-                        "properties": {
-                            "data": {
-                                "allOf": [
-                                    {"$ref": "#/components/schemas/Actor"},
-                                    {"type": "object", "properties": {"contacts": contacts}, "required": ["contacts"]},
-                                ]
-                            }
-                        },
-                    }
+                    _data(
+                        {
+                            "allOf": [
+                                {"$ref": "#/components/schemas/Actor"},
+                                {"type": "object", "properties": {"contacts": contacts}, "required": ["contacts"]},
+                            ]
+                        }
+                    )
                 ),
                 errors=("304", "404"),
             ),
@@ -295,23 +296,19 @@ def build_document() -> dict:
                     {**_query("duree", "Durée en mois.", {"type": "string"}), "required": True},
                 ],
                 _ok(
-                    {
-                        "type": "object",
-                        "required": ["data"],
-                        "properties": {
-                            "data": {
-                                "type": "object",
-                                "required": ["amount", "months", "borrower", "nominal", "subsidy_saving"],
-                                "properties": {
-                                    "amount": {"type": "string"},
-                                    "months": {"type": "integer"},
-                                    "borrower": _repayment_schema(),
-                                    "nominal": _repayment_schema(),
-                                    "subsidy_saving": {"type": ["string", "null"]},
-                                },
-                            }
-                        },
-                    }
+                    _data(
+                        {
+                            "type": "object",
+                            "required": ["amount", "months", "borrower", "nominal", "subsidy_saving"],
+                            "properties": {
+                                "amount": {"type": "string"},
+                                "months": {"type": "integer"},
+                                "borrower": _repayment_schema(),
+                                "nominal": _repayment_schema(),
+                                "subsidy_saving": {"type": ["string", "null"]},
+                            },
+                        }
+                    )
                 ),
                 errors=("304", "400", "404"),
             ),

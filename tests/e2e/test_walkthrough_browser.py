@@ -70,7 +70,7 @@ def test_loan_page_simulator_errors_and_contact_links(watched, data, width):
     summary.wait_for()
     text = summary.inner_text()
     assert "Indiquez le montant" in text and "Indiquez la durée du prêt, en mois" in text
-    assert page.evaluate("document.activeElement.id") == "simulateur-erreurs"
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'simulateur-erreurs'")
     page.locator("#simulateur").scroll_into_view_if_needed()
     screenshot(page, f"walkthrough-loan-empty-{width}")
     page.get_by_label("Montant emprunté (en euros)").fill("1 500")
@@ -121,7 +121,8 @@ def test_partner_profile_error_summary(watched, session, width):
     page.get_by_role("button", name="Enregistrer ma fiche").click()
     summary = page.locator("#erreurs")
     summary.wait_for()
-    assert page.evaluate("document.activeElement.id") == "erreurs"  # read first
+    # read first: the page's script moves the focus to the summary once loaded (waited for, up to 5 s)
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'erreurs'", timeout=5000)
     links = summary.get_by_role("link")
     assert [re.sub(r"\s:.*", "", t, flags=re.S) for t in links.all_inner_texts()] == [
         "Présentation de la structure (obligatoire)",

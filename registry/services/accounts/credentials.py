@@ -3,22 +3,23 @@ the back office and the CLI."""
 
 from __future__ import annotations
 
-import logging
-
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
 from registry.models import AuditAction, User
 from registry.models.accounts import new_session_token
 from registry.models.base import utcnow
-from registry.services.accounts.tokens import absolute_url, max_age, token_link
+from registry.services.accounts.tokens import make_token, max_age
 from registry.services.accounts.users import set_password
 from registry.services.history.audit import json_value, record_event
-from registry.services.outputs.mail import MailError, send_mail
+from registry.services.outputs.mail import queue_mail
 from registry.services.records.errors import ValidationError
 from registry.services.reference import normalize as n
 
-log = logging.getLogger(__name__)
+
+def _account_event(session: so.Session, user: User, change: dict, *, by: User | None, source: str) -> None:
+    """The audit line of an account's sign-in matter (reset asked, invitation, password set): no secret in it."""
+    record_event(session, action=AuditAction.ACCOUNT, source=source, user=by, obj=user, changes=change)
 
 
 def find_active_user(session: so.Session, email: str | None) -> User | None:
@@ -38,21 +39,16 @@ def request_password_reset(session: so.Session, email: str | None) -> User | Non
     user = find_active_user(session, email)
     if user is None:
         return None
-    link = token_link(user, "reset")
-    record_event(
-        session, action=AuditAction.ACCOUNT, source="public", obj=user, changes={"password_reset": [None, "requested"]}
+    _account_event(session, user, {"password_reset": [None, "requested"]}, by=None, source="public")
+    queue_mail(
+        session,
+        user.email,
+        "Réinitialisation de votre mot de passe",
+        "password_reset",
+        user=user,
+        token=make_token(user, "reset"),
+        background=True,
     )
-    try:
-        send_mail(
-            user.email,
-            "Réinitialisation de votre mot de passe",
-            "password_reset",
-            user=user,
-            link=link,
-            background=True,
-        )
-    except MailError:
-        log.exception("Password reset e-mail not sent (user %s)", user.id)
     return user
 
 
@@ -60,8 +56,8 @@ def send_invitation(
     session: so.Session, user: User, *, by: User | None, source: str, request_accepted: bool = False
 ) -> None:
     """E-mail ``user`` a link to choose a password (valid INVITATION_MAX_AGE). A new invitation voids the
-    previous link. Raises ValidationError for an account that is inactive or already has a password, and
-    MailError when the message cannot be delivered (the invitation is recorded anyway: resend it later)."""
+    previous link. Raises ValidationError for an account that is inactive or already has a password. The message
+    leaves when the caller commits (``mail.undelivered`` then says whether it could not: resend it later)."""
     if not user.active:
         raise ValidationError("Ce compte est désactivé : réactivez-le avant de renvoyer une invitation.")
     if user.password_hash:
@@ -73,20 +69,14 @@ def send_invitation(
     user.session_token = new_session_token()  # voids the link of any earlier invitation
     user.invited_at = utcnow()
     session.flush()
-    record_event(
+    _account_event(session, user, {"invited_at": [before, json_value(user.invited_at)]}, by=by, source=source)
+    queue_mail(
         session,
-        action=AuditAction.ACCOUNT,
-        source=source,
-        user=by,
-        obj=user,
-        changes={"invited_at": [before, json_value(user.invited_at)]},
-    )
-    send_mail(
         user.email,
         "Votre accès au registre de l'ESS de Lille",
         "invitation",
         user=user,
-        link=token_link(user, "invite"),
+        token=make_token(user, "invite"),
         valid_days=max(1, max_age("invite") // 86400),
         request_accepted=request_accepted,
     )
@@ -99,23 +89,14 @@ def complete_password_change(session: so.Session, user: User, password: str, *, 
     before = json_value(user.password_changed_at)
     set_password(session, user, password)
     session.flush()
-    record_event(
+    changed = {"password_changed_at": [before, json_value(user.password_changed_at)]}
+    _account_event(session, user, changed, by=user, source="public")
+    queue_mail(
         session,
-        action=AuditAction.ACCOUNT,
-        source="public",
+        user.email,
+        "Votre mot de passe a été " + ("défini" if purpose == "invite" else "modifié"),
+        "password_changed",
         user=user,
-        obj=user,
-        changes={"password_changed_at": [before, json_value(user.password_changed_at)]},
+        invitation=purpose == "invite",
+        background=True,
     )
-    try:
-        send_mail(
-            user.email,
-            "Votre mot de passe a été " + ("défini" if purpose == "invite" else "modifié"),
-            "password_changed",
-            user=user,
-            invitation=purpose == "invite",
-            forgot_link=absolute_url("auth.forgot_password"),
-            background=True,
-        )
-    except MailError:
-        log.exception("Password change notification not sent (user %s)", user.id)

@@ -3,7 +3,6 @@ reject with a reason, and purge the rejected ones after the retention period."""
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -13,16 +12,13 @@ from sqlalchemy import orm as so
 from registry.models import AccountRequest, Actor, AuditAction, LegalForm, RequestedRole, RequestStatus, Role, User
 from registry.models.base import utcnow
 from registry.services.accounts.credentials import send_invitation
-from registry.services.accounts.tokens import absolute_url
 from registry.services.accounts.users import create_user
 from registry.services.history.audit import diff, record_event, snapshot
-from registry.services.outputs.mail import MailError, send_mail
+from registry.services.outputs.mail import queue_mail
 from registry.services.records.actors import clean_actor
 from registry.services.records.errors import Collector, ValidationError, ValidationErrors
 from registry.services.reference import normalize as n
 from registry.services.reference.matching import match_enum
-
-log = logging.getLogger(__name__)
 
 STAFF_ROLES = (Role.OFFICER, Role.ANALYST, Role.ADMIN)
 
@@ -42,13 +38,6 @@ def _audit(session, account_request, action, *, by, source, changes) -> None:
         entity_label=request_label(account_request),
         changes=changes,
     )
-
-
-def _mail_quietly(*args, **kwargs) -> None:
-    try:
-        send_mail(*args, background=True, **kwargs)
-    except MailError:
-        log.exception("Account-request e-mail not sent")
 
 
 def submit_account_request(
@@ -85,9 +74,8 @@ def submit_account_request(
     c.raise_if_any()
 
     if session.scalar(sa.select(User.id).where(User.email == email_norm)) is not None:
-        forgot = absolute_url("auth.forgot_password")
-        _mail_quietly(
-            email_norm, "Votre demande d'accès", "account_request_existing", email=email_norm, forgot_link=forgot
+        queue_mail(
+            session, email_norm, "Votre demande d'accès", "account_request_existing", email=email_norm, background=True
         )
         return None
     pending = session.scalar(
@@ -96,7 +84,14 @@ def submit_account_request(
         )
     )
     if pending is not None:
-        _mail_quietly(email_norm, "Votre demande d'accès", "account_request_received", account_request=pending)
+        queue_mail(
+            session,
+            email_norm,
+            "Votre demande d'accès",
+            "account_request_received",
+            account_request=pending,
+            background=True,
+        )
         return None
     account_request = AccountRequest(
         full_name=name,
@@ -118,16 +113,23 @@ def submit_account_request(
         source="public",
         changes={"status": [None, "pending"], "requested_role": [None, role.value]},
     )
-    _mail_quietly(email_norm, "Votre demande d'accès", "account_request_received", account_request=account_request)
+    queue_mail(
+        session,
+        email_norm,
+        "Votre demande d'accès",
+        "account_request_received",
+        account_request=account_request,
+        background=True,
+    )
     admins = session.scalars(sa.select(User.email).where(User.role == Role.ADMIN, User.active.is_(True))).all()
     if admins:
-        link = absolute_url("account_requests.details_view", id=account_request.id)
-        _mail_quietly(
+        queue_mail(
+            session,
             list(admins),
             "Nouvelle demande d'accès au registre",
             "account_request_admin",
             account_request=account_request,
-            link=link,
+            background=True,
         )
     return account_request
 
@@ -170,8 +172,8 @@ def approve_account_request(
     source: str = "admin",
 ) -> User:
     """Create the account asked for and e-mail its invitation. A partner is tied to ``actor``, or to a new actor
-    made from the request when ``new_actor_legal_form`` is given. Raises ValidationError(s) on a bad choice and
-    MailError when the invitation could not be sent (the approval stands: resend the invitation later)."""
+    made from the request when ``new_actor_legal_form`` is given. Raises ValidationError(s) on a bad choice. The
+    invitation leaves when the caller commits (``mail.undelivered`` says if it could not: resend it later)."""
     _check_pending(account_request)
     role_value = match_enum(Role, role, "Rôle")
     if role_value is None:
@@ -215,8 +217,8 @@ def approve_account_request(
 def reject_account_request(
     session: so.Session, account_request: AccountRequest, *, by: User | None, reason: str, source: str = "admin"
 ) -> None:
-    """Refuse a request with a reason, e-mailed to the requester. Raises ValidationErrors without a reason and
-    MailError when the e-mail could not be sent (the refusal stands)."""
+    """Refuse a request with a reason, e-mailed to the requester. Raises ValidationErrors without a reason; the
+    e-mail leaves when the caller commits (``mail.undelivered`` says if it could not: the refusal stands)."""
     _check_pending(account_request)
     c = Collector()
     reason = c.check("reason", n.clean_text, reason, 2000)
@@ -231,7 +233,8 @@ def reject_account_request(
     _audit(
         session, account_request, AuditAction.UPDATE, by=by, source=source, changes={"status": ["pending", "rejected"]}
     )
-    send_mail(
+    queue_mail(
+        session,
         account_request.email,
         "Votre demande d'accès au registre",
         "account_request_rejected",

@@ -82,14 +82,3 @@ def read_token(session: so.Session, token: str, now: float | None = None) -> Tok
     if user is None or not user.active or not hmac.compare_digest(str(data.get("f", "")), fingerprint(user)):
         raise TokenError(USED)
     return TokenUse(user=user, purpose=data["p"])
-
-
-def absolute_url(endpoint: str, **values) -> str:
-    """``BASE_URL`` + the path of ``endpoint``: e-mailed links never depend on the request's Host header."""
-    path = current_app.url_map.bind("registry.invalid", script_name="/").build(endpoint, values)
-    return current_app.config["BASE_URL"].rstrip("/") + path
-
-
-def token_link(user: User, purpose: str) -> str:
-    """The e-mailed link that opens the set-password page for ``user``."""
-    return absolute_url("auth.password_link", token=make_token(user, purpose))

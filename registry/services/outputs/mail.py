@@ -1,24 +1,31 @@
-"""Outgoing e-mail: one function, ``send_mail``, with an SMTP backend (production) and a file outbox
-(development and tests).
+"""Outgoing e-mail, delivered only once the data it speaks of is committed.
 
-Usage, inside an application context (a request, a CLI command, a test)::
+Services queue messages on the database session; they leave when that session commits, and are dropped when it
+rolls back (Indico's pattern), so a request that fails never mails a link to a record that does not exist::
 
-    from registry.services.outputs.mail import MailError, send_mail
+    from registry.services.outputs.mail import queue_mail
 
-    send_mail("camille@example.org", "Votre accès au registre", "invitation", link=link, user=user)
+    queue_mail(session, "camille@example.org", "Votre accès au registre", "invitation", token=token, user=user)
+    ...
+    session.commit()  # the message is delivered here; after a rollback it is gone
 
-renders ``templates/emails/invitation.txt`` (required) and ``templates/emails/invitation.html`` (optional) with
-the keyword arguments, plus ``site_name``, ``organisation`` and ``base_url`` (the configured ``BASE_URL``: build
-links from it, never from the request's Host header).
+``queue_mail`` renders ``templates/emails/<template>.txt`` (required) and ``.html`` (optional) at once, in the
+caller's context, with the keyword arguments plus ``site_name``, ``organisation`` and ``base_url``. Templates build
+their links with ``absolute_url(endpoint, **values)`` (from ``BASE_URL``, never from the request's Host header):
+services pass identifiers and tokens, never URLs or endpoint names. A message queued inside a SAVEPOINT that is
+rolled back is dropped with it.
+
+After the commit, a delivery that fails is logged and kept: ``undelivered(session)`` returns (and forgets) the
+messages of the last commit that could not be delivered, so a screen can say « l'e-mail n'a pas pu être envoyé ».
+With ``background=True`` the SMTP delivery happens in a worker thread, so a page answers in the same time whether or
+not it sent a message (the forgotten-password and account-request pages rely on it); failures are then only logged.
+
+``send_mail`` delivers at once, outside any transaction (tests and tools).
 
 Settings: ``MAIL_BACKEND`` = ``"file"`` (writes ``MAIL_OUTBOX/*.eml`` and logs one line per message) or
 ``"smtp"`` (``MAIL_SMTP_HOST``, ``MAIL_SMTP_PORT``, ``MAIL_SMTP_USER``, ``MAIL_SMTP_PASSWORD``,
 ``MAIL_SMTP_STARTTLS``, ``MAIL_SMTP_SSL``, ``MAIL_SMTP_TIMEOUT``); ``MAIL_SENDER`` is the From address.
 The log line names the recipient, the subject and the file, never the body: bodies carry one-time links.
-
-``send_mail`` raises ``MailError`` when the message cannot be delivered. With ``background=True`` the SMTP
-delivery happens in a worker thread (the message is built first, in the caller's context) so that a page
-answers in the same time whether or not it sent a message; failures are then only logged.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ import smtplib
 import ssl
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -37,6 +45,8 @@ from pathlib import Path
 
 from flask import current_app, render_template
 from jinja2 import TemplateNotFound
+from sqlalchemy import event
+from sqlalchemy import orm as so
 
 log = logging.getLogger(__name__)
 
@@ -48,30 +58,109 @@ class MailError(RuntimeError):
     """The message could not be delivered (SMTP refused, server unreachable, outbox not writable)."""
 
 
-def send_mail(
-    to: str | Sequence[str],
-    subject: str,
-    template: str,
-    *,
-    reply_to: str | None = None,
-    background: bool = False,
-    **context,
-) -> EmailMessage:
-    """Render ``templates/emails/<template>.txt`` (and ``.html`` when present) and deliver the message."""
-    message = build_message(to, subject, template, reply_to=reply_to, **context)
-    config = current_app.config
-    backend = config.get("MAIL_BACKEND", "file")
-    if backend == "file":
-        write_to_outbox(message, Path(config["MAIL_OUTBOX"]))
-    elif backend == "smtp":
-        settings = smtp_settings(config)
-        if background:
-            _executor.submit(_deliver_quietly, message, settings)
-        else:
-            deliver_smtp(message, settings)
-    else:
+@dataclass(frozen=True)
+class Delivery:
+    """Where a message goes, read from the settings when it is queued (delivery needs no application context)."""
+
+    backend: str
+    outbox: Path | None = None
+    smtp: dict | None = None
+    background: bool = False
+
+    @classmethod
+    def from_config(cls, config, *, background: bool = False) -> Delivery:
+        backend = config.get("MAIL_BACKEND", "file")
+        if backend == "file":
+            return cls("file", outbox=Path(config["MAIL_OUTBOX"]))
+        if backend == "smtp":
+            return cls("smtp", smtp=smtp_settings(config), background=background)
         raise MailError(f"MAIL_BACKEND inconnu : {backend!r} (attendu « file » ou « smtp »).")
+
+    def send(self, message: EmailMessage) -> None:
+        """Deliver ``message``; raises MailError (except in the background, where failures are logged)."""
+        if self.backend == "file":
+            write_to_outbox(message, self.outbox)
+        elif self.background:
+            _executor.submit(_deliver_quietly, message, self.smtp)
+        else:
+            deliver_smtp(message, self.smtp)
+
+
+def send_mail(to: str | Sequence[str], subject: str, template: str, *, background=False, **context) -> EmailMessage:
+    """Render and deliver at once, whatever the database does (tests and tools; services use ``queue_mail``).
+    ``context`` may hold ``reply_to``, as for ``build_message``."""
+    message = build_message(to, subject, template, **context)
+    Delivery.from_config(current_app.config, background=background).send(message)
     return message
+
+
+def queue_mail(session: so.Session, to, subject: str, template: str, *, background=False, **context) -> EmailMessage:
+    """Render the message now and deliver it when ``session`` commits (dropped if it rolls back); ``to`` and
+    ``context`` as for ``build_message``."""
+    message = build_message(to, subject, template, **context)
+    delivery = Delivery.from_config(current_app.config, background=background)
+    session = _own(session)
+    if not session.in_transaction():
+        session.begin()  # the message belongs to a transaction, so that its rollback drops it
+    session.info.setdefault(_QUEUE, []).append((message, delivery))
+    return message
+
+
+def queued(session: so.Session) -> list[EmailMessage]:
+    """The messages waiting for ``session`` to commit."""
+    return [message for message, _ in _own(session).info.get(_QUEUE, [])]
+
+
+def undelivered(session: so.Session) -> list[EmailMessage]:
+    """The messages of the last commit that could not be delivered (forgotten once read)."""
+    return _own(session).info.pop(_FAILED, [])
+
+
+def _own(session: so.Session | so.scoped_session) -> so.Session:
+    """The session itself behind Flask-SQLAlchemy's ``db.session`` proxy."""
+    return session() if isinstance(session, so.scoped_session) else session
+
+
+_QUEUE = "registry.mail.queue"
+_FAILED = "registry.mail.failed"
+_MARKS = "registry.mail.savepoints"
+
+
+@event.listens_for(so.Session, "after_transaction_create")
+def _mark_savepoint(session: so.Session, transaction: so.SessionTransaction) -> None:
+    if transaction.nested:
+        session.info.setdefault(_MARKS, {})[id(transaction)] = len(session.info.get(_QUEUE, []))
+
+
+@event.listens_for(so.Session, "after_commit")
+def _deliver_queue(session: so.Session) -> None:
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT released: the messages wait for the real commit
+    failed = []
+    for message, delivery in session.info.pop(_QUEUE, []):
+        try:
+            delivery.send(message)
+        except MailError:
+            log.exception("E-mail to %s, subject %r, not delivered", message["To"], message["Subject"])
+            failed.append(message)
+    session.info[_FAILED] = failed
+
+
+@event.listens_for(so.Session, "after_soft_rollback")
+def _drop_rolled_back(session: so.Session, transaction: so.SessionTransaction) -> None:
+    if transaction.nested:
+        mark = session.info.get(_MARKS, {}).pop(id(transaction), None)
+        if mark is not None:
+            del session.info.get(_QUEUE, [])[mark:]
+    else:
+        session.info.pop(_QUEUE, None)
+
+
+@event.listens_for(so.Session, "after_transaction_end")
+def _forget_ended(session: so.Session, transaction: so.SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_QUEUE, None)  # closed without a commit: nothing leaves
+        session.info.pop(_MARKS, None)
 
 
 def build_message(to: str | Sequence[str], subject: str, template: str, *, reply_to=None, **context) -> EmailMessage:

@@ -63,6 +63,9 @@ class Filters:
     statut: str = ""
     #: Parameters given with a value that names nothing; the pages ignore them, the API refuses them.
     invalid: dict[str, str] = field(default_factory=dict, compare=False)
+    #: What each reference code names, resolved once when the parameters are read (axe, quartier, secteur: an id;
+    #: famille: the ids of its legal forms), so that the list, its count and the map query reuse it.
+    ids: dict[str, object] = field(default_factory=dict, compare=False)
 
     def as_params(self, **changes) -> dict[str, str]:
         """The non-empty parameters (for links: pagination, a removed filter, the map's data URL)."""
@@ -107,29 +110,38 @@ class Page:
         return (self.page - 1) * self.per_page + len(self.items)
 
 
-def _codes(session: so.Session, column) -> set[str]:
-    return set(session.scalars(sa.select(column)))
+def _id_of(session: so.Session, model, code: str) -> int | None:
+    return session.scalar(sa.select(model.id).where(model.code == code))
+
+
+def _family_forms(session: so.Session, family: str) -> list[int] | None:
+    if family not in {f.value for f in LegalFamily}:
+        return None
+    return list(session.scalars(sa.select(LegalForm.id).where(LegalForm.family == family)))
 
 
 def parse_filters(session: so.Session, args: Mapping[str, str], *, kind: str = "actors") -> Filters:
     """Read the filters from URL parameters; values that name nothing are set aside in ``invalid``."""
     invalid: dict[str, str] = {}
+    ids: dict[str, object] = {}
     values: dict[str, object] = {"q": (args.get("q") or "").strip()[:MAX_QUERY_LENGTH]}
     checks = {
-        "axe": (lambda: _codes(session, Axis.code), "Axe inconnu"),
-        "quartier": (lambda: _codes(session, Quartier.code), "Quartier inconnu"),
-        "secteur": (lambda: _codes(session, Sector.code), "Secteur inconnu"),
+        "axe": (lambda code: _id_of(session, Axis, code), "Axe inconnu"),
+        "quartier": (lambda code: _id_of(session, Quartier, code), "Quartier inconnu"),
+        "secteur": (lambda code: _id_of(session, Sector, code), "Secteur inconnu"),
     }
     if kind == "actors":
-        checks["famille"] = (lambda: {f.value for f in LegalFamily}, "Famille juridique inconnue")
+        checks["famille"] = (lambda code: _family_forms(session, code), "Famille juridique inconnue")
     else:
-        checks["statut"] = (lambda: {s.value for s in InitiativeStatus}, "Statut inconnu")
-    for name, (allowed, message) in checks.items():
+        statuses = {s.value for s in InitiativeStatus}
+        checks["statut"] = (lambda code: code if code in statuses else None, "Statut inconnu")
+    for name, (resolve, message) in checks.items():
         value = (args.get(name) or "").strip()
         if not value:
             continue
-        if value in allowed():
-            values[name] = value
+        resolved = resolve(value[:100])
+        if resolved is not None:
+            values[name], ids[name] = value, resolved
         else:
             invalid[name] = f"{message} : « {value[:60]} »."
     esus = (args.get("esus") or "").strip().lower()
@@ -138,7 +150,7 @@ def parse_filters(session: so.Session, args: Mapping[str, str], *, kind: str = "
             values["esus"] = True
         elif esus not in ("0", "non", "false", "off"):
             invalid["esus"] = "Valeur ESUS invalide : attendu 1 (oui) ou 0 (non)."
-    return Filters(**values, invalid=invalid)
+    return Filters(**values, invalid=invalid, ids=ids)
 
 
 def parse_page(value: str | None) -> int:
@@ -162,9 +174,11 @@ def esus_is_current(esus_date: date | None, today: date | None = None) -> bool:
     return esus_date is not None and today - ESUS_VALIDITY < esus_date <= today
 
 
-def _id_of(session: so.Session, model, code: str) -> int | None:
-    # Resolved first, so the planner sees a value rather than a subquery.
-    return session.scalar(sa.select(model.id).where(model.code == code))
+def _resolved(session: so.Session, filters: Filters, name: str, model) -> int | None:
+    # Resolved first (once, by parse_filters), so the planner sees a value rather than a subquery.
+    if name in filters.ids:
+        return filters.ids[name]
+    return _id_of(session, model, getattr(filters, name))
 
 
 def _in_link(actor_column, other_column, other_id) -> sa.ColumnElement[bool]:
@@ -182,15 +196,17 @@ def actor_conditions(session: so.Session, filters: Filters) -> list[sa.ColumnEle
     # (EXISTS); without one, the actors of an axis or sector are gathered first (IN).
     link = _exists_link if filters.quartier else _in_link
     if filters.axe:
-        terms.append(link(actor_axes.c.actor_id, actor_axes.c.axis_id, _id_of(session, Axis, filters.axe)))
+        terms.append(link(actor_axes.c.actor_id, actor_axes.c.axis_id, _resolved(session, filters, "axe", Axis)))
     if filters.quartier:
-        terms.append(Actor.quartier_id == _id_of(session, Quartier, filters.quartier))
+        terms.append(Actor.quartier_id == _resolved(session, filters, "quartier", Quartier))
     if filters.secteur:
         terms.append(
-            link(actor_sectors.c.actor_id, actor_sectors.c.sector_id, _id_of(session, Sector, filters.secteur))
+            link(actor_sectors.c.actor_id, actor_sectors.c.sector_id, _resolved(session, filters, "secteur", Sector))
         )
     if filters.famille:
-        form_ids = list(session.scalars(sa.select(LegalForm.id).where(LegalForm.family == filters.famille)))
+        form_ids = filters.ids.get("famille")
+        if form_ids is None:
+            form_ids = _family_forms(session, filters.famille) or []
         terms.append(Actor.legal_form_id.in_(form_ids))
     if filters.esus:
         terms.append(esus_clause())
@@ -201,11 +217,11 @@ def initiative_conditions(session: so.Session, filters: Filters) -> list[sa.Colu
     """WHERE terms of the public initiatives matching ``filters`` (city-wide ones count in every quartier)."""
     terms = [public_initiative_clause()]
     if filters.axe:
-        axis_id = _id_of(session, Axis, filters.axe)
+        axis_id = _resolved(session, filters, "axe", Axis)
         link = initiative_axes.c
         terms.append(Initiative.id.in_(sa.select(link.initiative_id).where(link.axis_id == axis_id)))
     if filters.quartier:
-        quartier_id = _id_of(session, Quartier, filters.quartier)
+        quartier_id = _resolved(session, filters, "quartier", Quartier)
         link = initiative_quartiers.c
         terms.append(
             sa.or_(
@@ -214,7 +230,7 @@ def initiative_conditions(session: so.Session, filters: Filters) -> list[sa.Colu
             )
         )
     if filters.secteur:
-        sector_id = _id_of(session, Sector, filters.secteur)
+        sector_id = _resolved(session, filters, "secteur", Sector)
         link = initiative_sectors.c
         terms.append(Initiative.id.in_(sa.select(link.initiative_id).where(link.sector_id == sector_id)))
     if filters.statut:

@@ -1,11 +1,7 @@
-"""Who may do what: one table of abilities per role, used by blueprints, the admin and exports alike."""
+"""Who may do what: one table of abilities per role, read by every screen (back office, partner space, exports)
+and by the services that need to know whether a user may see personal data."""
 
 from __future__ import annotations
-
-from functools import wraps
-
-from flask import abort, redirect, request, url_for
-from flask_login import current_user
 
 from registry.models import Role
 
@@ -31,27 +27,3 @@ def has_ability(user, ability: str) -> bool:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     return ability in ABILITIES.get(user.role, frozenset())
-
-
-def require(ability: str):
-    """View decorator: redirect anonymous users to the sign-in page, 403 for signed-in users without the right."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            if not current_user.is_authenticated:
-                return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
-            if not has_ability(current_user, ability):
-                abort(403)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
-def landing_url(user) -> str:
-    """Where a user lands after signing in: the back office for staff, the partner space for partners."""
-    if user.role == Role.PARTNER:
-        return url_for("partner.index")
-    return url_for("admin.index")
