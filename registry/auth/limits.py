@@ -33,19 +33,15 @@ def _login_failed(response) -> bool:
 
 def _limits(prefix: str, *, deduct_when=None):
     """Two limits, per address and per e-mail, on the POSTs of a view."""
-    per_address = limiter.limit(
-        _setting(f"RATELIMIT_{prefix}_PER_ADDRESS"),
-        key_func=get_remote_address,
-        methods=["POST"],
-        deduct_when=deduct_when,
-        scope=f"{prefix.lower()}-address",
-    )
-    per_account = limiter.limit(
-        _setting(f"RATELIMIT_{prefix}_PER_ACCOUNT"),
-        key_func=submitted_email_key,
-        methods=["POST"],
-        deduct_when=deduct_when,
-        scope=f"{prefix.lower()}-account",
+    per_address, per_account = (
+        limiter.limit(
+            _setting(f"RATELIMIT_{prefix}_PER_{kind.upper()}"),
+            key_func=key,
+            methods=["POST"],
+            deduct_when=deduct_when,
+            scope=f"{prefix.lower()}-{kind}",
+        )
+        for kind, key in (("address", get_remote_address), ("account", submitted_email_key))
     )
 
     def decorator(view):

@@ -55,15 +55,16 @@ def submit_account_request(
     account, or a pending request, no new request is stored and the address is told so by e-mail: the page
     answers the same in every case. Raises ValidationErrors (French, per field)."""
     c = Collector()
-    name = c.check("full_name", n.clean_text, full_name, 200)
-    if not name and "full_name" not in c.errors:
-        c.add("full_name", "Indiquez votre nom et votre prénom.")
-    email_norm = c.check("email", n.normalize_email, email)
-    if not email_norm and "email" not in c.errors:
-        c.add("email", "Indiquez votre adresse électronique.")
-    role = c.check("requested_role", match_enum, RequestedRole, requested_role, "Type d'accès")
-    if role is None and "requested_role" not in c.errors:
-        c.add("requested_role", "Indiquez si vous représentez une organisation ou la Ville.")
+    name = c.required("full_name", "Indiquez votre nom et votre prénom.", n.clean_text, full_name, 200)
+    email_norm = c.required("email", "Indiquez votre adresse électronique.", n.normalize_email, email)
+    role = c.required(
+        "requested_role",
+        "Indiquez si vous représentez une organisation ou la Ville.",
+        match_enum,
+        RequestedRole,
+        requested_role,
+        "Type d'accès",
+    )
     organisation = c.check("organisation", n.clean_text, organisation, 200)
     if role == RequestedRole.PARTNER and not organisation and "organisation" not in c.errors:
         c.add("organisation", "Indiquez le nom de votre organisation.")
@@ -221,9 +222,9 @@ def reject_account_request(
     e-mail leaves when the caller commits (``mail.undelivered`` says if it could not: the refusal stands)."""
     _check_pending(account_request)
     c = Collector()
-    reason = c.check("reason", n.clean_text, reason, 2000)
-    if not reason and "reason" not in c.errors:
-        c.add("reason", "Indiquez le motif du refus : il est envoyé à la personne.")
+    reason = c.required(
+        "reason", "Indiquez le motif du refus : il est envoyé à la personne.", n.clean_text, reason, 2000
+    )
     c.raise_if_any()
     account_request.status = RequestStatus.REJECTED
     account_request.decided_by = by

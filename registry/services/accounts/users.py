@@ -70,12 +70,8 @@ def create_user(
 ) -> User:
     """Create an account (with a password, or without one until an invitation is accepted)."""
     c = Collector()
-    email_norm = c.check("email", n.normalize_email, email)
-    if not email_norm and "email" not in c.errors:
-        c.add("email", "L'adresse électronique est obligatoire.")
-    role_value = c.check("role", match_enum, Role, role, "Rôle")
-    if role_value is None and "role" not in c.errors:
-        c.add("role", "Le rôle est obligatoire.")
+    email_norm = c.required("email", "L'adresse électronique est obligatoire.", n.normalize_email, email)
+    role_value = c.required("role", "Le rôle est obligatoire.", match_enum, Role, role, "Rôle")
     _check_role_and_actor(c, role_value, actor)
     if email_norm and session.scalar(sa.select(User.id).where(User.email == email_norm)) is not None:
         c.add("email", f"Un compte existe déjà pour {email_norm}.")

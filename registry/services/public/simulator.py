@@ -105,14 +105,17 @@ def limits(programme: LoanProgramme) -> tuple[Decimal, Decimal, int]:
 _YEARS = re.compile(r"^\s*(\d+)\s*(an|ans|année|années)\s*$", re.I)
 
 
+def _number(raw, not_a_number: str) -> Decimal:
+    """The number typed (French or international notation); ValidationError(``not_a_number``) otherwise."""
+    try:
+        return parse_decimal(raw, places=6, minimum=None)
+    except ValidationError:
+        raise ValidationError(not_a_number) from None
+
+
 def _amount(raw) -> Decimal:
     """The amount typed, in euros and cents; ValidationError with a message about amounts otherwise."""
-    try:
-        amount = parse_decimal(raw, places=6, minimum=None)
-    except ValidationError:
-        raise ValidationError(
-            f"Le montant « {raw} » n'est pas une somme en euros : écrivez par exemple 1500 ou 1 500,50."
-        ) from None
+    amount = _number(raw, f"Le montant « {raw} » n'est pas une somme en euros : écrivez par exemple 1500 ou 1 500,50.")
     if amount != amount.quantize(CENT):
         raise ValidationError(f"Le montant « {raw} » a trop de décimales : au plus deux, pour les centimes (1 500,50).")
     return amount.quantize(CENT)
@@ -124,12 +127,7 @@ def _months(raw) -> int:
     if years:
         n = int(years[1])
         raise ValidationError(f"Indiquez la durée en mois : {n} an{'s' if n > 1 else ''}, c'est {12 * n} mois.")
-    try:
-        months = parse_decimal(raw, places=6, minimum=None)
-    except ValidationError:
-        raise ValidationError(
-            f"La durée « {raw} » n'est pas un nombre de mois : écrivez un nombre entier, par exemple 24."
-        ) from None
+    months = _number(raw, f"La durée « {raw} » n'est pas un nombre de mois : écrivez un nombre entier, par exemple 24.")
     if months != months.to_integral_value():
         below = int(months.to_integral_value(rounding=ROUND_FLOOR))
         raise ValidationError(

@@ -51,6 +51,13 @@ class Collector:
             self.errors.setdefault(field, exc.message)
             return None
 
+    def required(self, field: str, missing: str, func, *args, **kwargs):
+        """Like ``check``, and an empty result is the error ``missing`` (« Indiquez … »)."""
+        value = self.check(field, func, *args, **kwargs)
+        if value in (None, "") and field not in self.errors:
+            self.add(field, missing)
+        return value
+
     def add(self, field: str, message: str) -> None:
         self.errors.setdefault(field, message)
 
