@@ -1,9 +1,10 @@
 """Parse, validate and plan one workbook: the plan is the preview.
 
-Rows are parsed cell by cell with the column specs, matched to records (Réf., SIRET, or the natural key of
-contacts and loan reports), their references resolved (also to records created by another sheet of the
-file), and their values set on ORM objects that are then checked by the ``clean_*`` services. Nothing is
-flushed: the caller rolls the session back (preview) or applies the plan (``importer.apply_plan``).
+Rows are parsed cell by cell with the column specs, matched to records (Réf. and the sheet's other unique
+keys, or its natural key: ``SheetSpec.ref_index`` / ``natural_key``), their references resolved (also to
+records created by another sheet of the file), and their values set on ORM objects that are then checked by
+the ``clean_*`` services. The planner is generic: what differs from sheet to sheet is in its spec. Nothing
+is flushed: the caller rolls the session back (preview) or applies the plan (``importer.apply_plan``).
 """
 
 from __future__ import annotations
@@ -18,11 +19,10 @@ from registry.services.reference.matching import ReferenceData
 from registry.workbook import columns as cols
 from registry.workbook.cells import display, parse_cell, same
 from registry.workbook.columns import Column, SheetSpec
+from registry.workbook.headers import report_merged_cells, sheet_headers
 from registry.workbook.index import Loader, RecordIndex
 from registry.workbook.reader import RawSheet
 from registry.workbook.report import CHANGED, NEW, Change, ImportReport
-
-HEADER_SEARCH_ROWS = 15
 
 
 @dataclass
@@ -56,70 +56,15 @@ class Planner:
         self._natural: dict[type, tuple[dict, Loader]] = {}
         self._ref_counters: dict[str, int] = {}
 
-    # --- headers -------------------------------------------------------------------------------
-    def _map(self, spec: SheetSpec, values: dict) -> tuple[dict[int, Column], list, list]:
-        mapping, unknown, duplicates = {}, [], []
-        for index, value in sorted(values.items()):
-            col = spec.by_key.get(cols.header_key(str(value))) if isinstance(value, str) else None
-            if col is None:
-                unknown.append(value)
-            elif col in mapping.values():
-                duplicates.append(col.header)
-            else:
-                mapping[index] = col
-        return mapping, unknown, duplicates
-
-    def headers(self, spec: SheetSpec, raw: RawSheet) -> dict[int, Column] | None:
-        """The columns of the sheet by column number; None (with an error) when row 1 is not a header."""
-        first_number, first = raw.rows[0]
-        mapping, unknown, duplicates = self._map(spec, first)
-        required = [c for c in spec.columns if c.required]
-        missing = [c.header for c in required if c not in mapping.values()]
-        if first_number != 1 or missing:
-            for number, values in raw.rows[:HEADER_SEARCH_ROWS]:
-                found = self._map(spec, values)[0].values()
-                if number != 1 and all(c in found for c in required):
-                    self.report.error(
-                        spec.name,
-                        number,
-                        "",
-                        "",
-                        f"Les en-têtes doivent être sur la ligne 1 ; ils sont sur la ligne {number}. "
-                        "Supprimez les lignes au-dessus des en-têtes, puis importez à nouveau.",
-                    )
-                    return None
-            self.report.error(
-                spec.name,
-                1,
-                ", ".join(missing),
-                "",
-                "Colonne(s) obligatoire(s) absente(s) de la ligne 1 : " + ", ".join(missing) + ". "
-                "La ligne 1 doit porter les en-têtes du modèle (téléchargez le modèle vide).",
-            )
-            return None
-        for header in duplicates:
-            self.report.error(spec.name, 1, header, "", "Colonne en double : gardez-en une seule.")
-        for value in unknown:
-            self.report.warning(spec.name, 1, str(value), "", "Colonne inconnue : elle est ignorée.")
-        return mapping
-
     # --- one sheet -----------------------------------------------------------------------------
     def plan_sheet(self, spec: SheetSpec, raw: RawSheet) -> None:
         """Parse, match, resolve, set and check every row of one sheet."""
         if not raw.rows:
             return
-        mapping = self.headers(spec, raw)
+        mapping = sheet_headers(spec, raw, self.report)
         if mapping is None:
             return
-        for ref in raw.merged:
-            self.report.error(
-                spec.name,
-                _first_row(ref),
-                "",
-                ref,
-                "Cellules fusionnées : défusionnez-les "
-                "(chaque cellule doit porter sa propre valeur), puis importez à nouveau.",
-            )
+        report_merged_cells(spec, raw, self.report)
         hidden = set(raw.hidden_rows)
         rows = []
         for number, values in raw.rows[1:]:
@@ -347,11 +292,6 @@ def _set_new(spec: SheetSpec, obj, values: dict) -> None:
             so.attributes.set_committed_value(obj, col.attr, col.stored(value))
         else:
             state[col.attr] = col.stored(value)
-
-
-def _first_row(ref: str) -> int | None:
-    digits = "".join(ch for ch in ref.split(":")[0] if ch.isdigit())
-    return int(digits) if digits else None
 
 
 __all__ = ["Planned", "Planner"]
