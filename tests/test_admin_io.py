@@ -175,3 +175,13 @@ def test_scdl_download(client, auth):
     response = client.get("/admin/export/subventions.csv?tout=1")
     assert response.status_code == 200 and response.data.startswith(b"nomAttribuant,idAttribuant")
     assert response.mimetype == "text/csv"
+
+
+def test_import_history_details_do_not_show_the_kept_file(client, auth, app):
+    auth.as_role("officer")
+    location = upload(client, xlsx({"Acteurs": actors_sheet(actor(1))})).headers["Location"]
+    batch_id = location.rstrip("/").rsplit("/", 1)[1]
+    response = client.get(f"/admin/importbatch/details/?id={batch_id}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "acteurs.xlsx" in html
+    assert "PK" not in html and "Acteur Test 1" not in html
