@@ -76,7 +76,7 @@ def test_purge_drops_files_and_reports_past_their_time(session):
     session.commit()
     session.refresh(recent)
     assert recent.kept_file is None and staging.preview(recent) is None
-    with pytest.raises(staging.StagingError, match="ne peut pas être appliqué"):
+    with pytest.raises(staging.StagingError, match="délai dépassé"):
         staging.confirm(session, recent, None)
 
 

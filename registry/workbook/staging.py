@@ -122,12 +122,14 @@ def confirm(session: so.Session, batch: ImportBatch, user, *, source: str = "imp
         raise StagingError("Cet import a été abandonné : importez le fichier à nouveau pour l'appliquer.")
     if batch.status is ImportStatus.APPLIED:
         raise StagingError("Cet import a déjà été appliqué.")
-    report = preview(batch)
-    if batch.status is not ImportStatus.PREVIEWED or report is None or not report.ok:
+    if batch.status is not ImportStatus.PREVIEWED:
         raise StagingError("Cet aperçu ne peut pas être appliqué.")
     data, problem = _file_problem(batch, now)
     if problem:
         raise StagingError(problem)
+    report = preview(batch)
+    if report is None or not report.ok:
+        raise StagingError("Cet aperçu ne peut pas être appliqué.")
 
     def applied(batch: ImportBatch, outcome: ImportReport) -> None:
         _keep_report(batch, outcome)
