@@ -100,7 +100,7 @@ class ExportView(SecureBaseView):
     def index(self):
         return self.render("admin/workbook/export.html", personal=has_ability(current_user, READ_PERSONAL))
 
-    def _send(self, out, name: str, mimetype: str, label: str):
+    def _send(self, out, name: str, label: str, mimetype: str = XLSX_MIMETYPE):
         return audited_download(
             db.session, out, name, user=current_user, source="admin", label=label, mimetype=mimetype
         )
@@ -111,13 +111,13 @@ class ExportView(SecureBaseView):
         out = _spooled()
         counts = export_registry(db.session, out, include_personal=personal)
         label = "Export complet (" + ", ".join(f"{k} : {v}" for k, v in counts.items()) + ")"
-        return self._send(out, f"registre-ess-{date.today():%Y-%m-%d}.xlsx", XLSX_MIMETYPE, label)
+        return self._send(out, f"registre-ess-{date.today():%Y-%m-%d}.xlsx", label)
 
     @expose("/modele.xlsx")
     def template(self):
         out = io.BytesIO()
         write_template(db.session, out, include_personal=has_ability(current_user, READ_PERSONAL))
-        return self._send(out, "modele-registre-ess.xlsx", XLSX_MIMETYPE, "Modèle de classeur vide")
+        return self._send(out, "modele-registre-ess.xlsx", "Modèle de classeur vide")
 
     @expose("/subventions.csv")
     def scdl(self):
@@ -126,7 +126,7 @@ class ExportView(SecureBaseView):
         count = write_scdl_csv(db.session, out, include_all=include_all)
         label = f"Export SCDL subventions ({count} conventions{', toutes' if include_all else ''})"
         name = f"subventions-{'toutes-' if include_all else ''}{date.today():%Y-%m-%d}.csv"
-        return self._send(out, name, "text/csv; charset=utf-8", label)
+        return self._send(out, name, label, "text/csv; charset=utf-8")
 
 
 def _spooled():
