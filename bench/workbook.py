@@ -171,13 +171,16 @@ def _calamine_parse(path: Path, names: list[str]) -> float:
 
 def phase_import_app(n: int, db_path: Path, mode: str) -> dict:
     from registry.extensions import db
-    from registry.workbook.importer import import_workbook
+    from registry.workbook.importer import apply_workbook, preview_workbook
 
     app = _app(db_path, fresh=mode != "reimport")
     with app.app_context():
         started = time.perf_counter()
-        with (OUT / f"registry-{n}.xlsx").open("rb") as f:
-            report = import_workbook(db.session, f, filename="bench.xlsx", source="cli", dry_run=mode == "preview")
+        data = (OUT / f"registry-{n}.xlsx").read_bytes()
+        if mode == "preview":
+            report = preview_workbook(db.session, data, filename="bench.xlsx")
+        else:
+            report = apply_workbook(db.session, data, filename="bench.xlsx", source="cli")
         seconds = time.perf_counter() - started
         totals = report.totals()
         assert report.ok, report.to_text(max_items=5)

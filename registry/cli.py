@@ -181,10 +181,13 @@ def purge_account_requests_command(days: int | None, dry_run: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Afficher l'aperçu sans rien écrire.")
 def import_command(path: Path, dry_run: bool) -> None:
     """Import a registry workbook (.xlsx): print the report; exit status 1 when it has errors."""
-    from registry.workbook.importer import import_workbook
+    from registry.workbook.importer import apply_workbook, preview_workbook
 
-    with path.open("rb") as f:
-        report = import_workbook(db.session, f, filename=path.name, source="cli", dry_run=dry_run)
+    data = path.read_bytes()
+    if dry_run:
+        report = preview_workbook(db.session, data, filename=path.name)
+    else:
+        report = apply_workbook(db.session, data, filename=path.name, source="cli")
     click.echo(report.to_text(max_items=None))
     if report.errors:
         raise click.exceptions.Exit(1)

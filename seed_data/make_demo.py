@@ -6,13 +6,18 @@ except the kind of organisation "Régie de quartier de Fives", whose figures are
 E-mails and websites use example.org/.net/.com; phone numbers use the 03 53 01 xx xx range that
 ARCEP reserves for fiction.
 
+Sheet names, headers and reference labels are not restated here: they are read from the column specs
+(``registry.workbook.columns``) and the reference files (``seed_data/reference/*.csv``), so the demo cannot
+drift from the format. What stays is the data itself (fictional records, in the cells' French forms) and the
+quartiers' postcodes and centres, which no reference file holds.
+
 Run:  .venv/bin/python seed_data/make_demo.py
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
+import csv
+import sys
 import zlib
 from datetime import date, datetime
 from pathlib import Path
@@ -20,49 +25,27 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from registry.services.records.slugs import make_slug as slug
+from registry.workbook import columns as cols
+
 OUT = Path(__file__).with_name("demo.xlsx")
+REFERENCE = Path(__file__).with_name("reference")
 
-# --- Reference labels (same as seed_data/reference/*.csv) -----------------------------------------
+# --- Reference labels: read from seed_data/reference/*.csv, as the registry loads them -----------------
 
-AXES = {
-    "consommer": "Consommer et produire autrement",
-    "financer": "Financer et épargner autrement",
-    "entreprendre": "Entreprendre autrement",
-    "echanger": "Échanger autrement",
-    "former": "Former et se former",
-}
-SECTORS = {
-    "batiment": "Bâtiment",
-    "transports": "Transports",
-    "services-a-la-personne": "Services à la personne",
-    "energies-renouvelables": "Énergies renouvelables",
-    "alimentation": "Alimentation et circuits courts",
-    "agriculture-urbaine": "Agriculture urbaine",
-    "commerce-equitable": "Commerce équitable",
-    "reemploi": "Réemploi et recyclage",
-    "finance-solidaire": "Finance solidaire",
-    "insertion": "Insertion par l'activité économique",
-    "education-formation": "Éducation et formation",
-    "culture": "Culture et loisirs",
-    "numerique": "Numérique",
-    "habitat": "Habitat et logement",
-    "action-sociale": "Action sociale et santé",
-}
-LEGAL_FORMS = {
-    "association-non-declaree": "Association non déclarée",
-    "association": "Association déclarée",
-    "association-insertion": "Association déclarée d'insertion par l'économique",
-    "association-intermediaire": "Association intermédiaire",
-    "fondation": "Fondation",
-    "mutuelle": "Mutuelle",
-    "scop": "Société coopérative et participative (SCOP)",
-    "scic": "Société coopérative d'intérêt collectif (SCIC)",
-    "cooperative-consommation": "Coopérative de consommation",
-    "cooperative-agricole": "Société coopérative agricole",
-    "banque-cooperative": "Banque coopérative",
-    "cooperative": "Autre société coopérative",
-    "societe-ess": "Société commerciale de l'ESS",
-}
+
+def reference_labels(name: str) -> dict[str, str]:
+    """Code -> label of a reference file (the labels the importer matches)."""
+    with (REFERENCE / f"{name}.csv").open(encoding="utf-8", newline="") as f:
+        return {row["code"]: row["label"] for row in csv.DictReader(f)}
+
+
+AXES = reference_labels("axes")
+SECTORS = reference_labels("sectors")
+LEGAL_FORMS = reference_labels("legal_forms")
+# The reference file names the quartiers, not their postcodes and centres (only the demo data needs them).
 # quartier name -> (commune, postcode, approximate centre latitude, longitude)
 QUARTIERS = {
     "Bois-Blancs": ("Lille", "59000", 50.634, 3.030),
@@ -1707,12 +1690,6 @@ PARTNERSHIPS = [
 # --- Helpers -----------------------------------------------------------------------------------------
 
 
-def slug(text: str) -> str:
-    """Lower-case ASCII slug: 'Régie de quartier de Fives' -> 'regie-de-quartier-de-fives'."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-
-
 def luhn_ok(digits: str) -> bool:
     total = 0
     for i, ch in enumerate(reversed(digits)):
@@ -1934,130 +1911,15 @@ def partnership_rows():
         }
 
 
-SHEETS = [
-    (
-        "Acteurs",
-        actor_rows,
-        [
-            "Réf.",
-            "Nom*",
-            "Forme juridique*",
-            "SIRET",
-            "RNA",
-            "Code APE",
-            "Agrément ESUS",
-            "Type SIAE",
-            "Axes",
-            "Secteurs",
-            "Quartier",
-            "Adresse",
-            "Code postal",
-            "Commune",
-            "Latitude",
-            "Longitude",
-            "Site web",
-            "Courriel",
-            "Téléphone",
-            "Salariés",
-            "Bénévoles",
-            "Année de création",
-            "Statut",
-            "Publié",
-            "Description",
-        ],
-    ),
-    (
-        "Contacts",
-        contact_rows,
-        ["Acteur*", "Nom complet*", "Fonction", "Courriel", "Téléphone", "Visible publiquement"],
-    ),
-    (
-        "Initiatives",
-        initiative_rows,
-        [
-            "Réf.",
-            "Titre*",
-            "Porteur*",
-            "Partenaires",
-            "Axes",
-            "Secteurs",
-            "Quartiers",
-            "Statut",
-            "Date de début",
-            "Date de fin",
-            "Budget total (€)",
-            "Financement Ville (€)",
-            "Emplois créés",
-            "Personnes formées",
-            "Personnes touchées",
-            "Publié",
-            "Résumé",
-            "Description",
-        ],
-    ),
-    (
-        "Programmes de prêt",
-        programme_rows,
-        [
-            "Réf.",
-            "Nom*",
-            "Prêteur*",
-            "Objets",
-            "Public visé",
-            "Montant min (€)",
-            "Montant max (€)",
-            "Durée max (mois)",
-            "Taux nominal (%)",
-            "Taux emprunteur (%)",
-            "Enveloppe annuelle (€)",
-            "Date de début",
-            "Date de fin",
-            "Axes",
-            "Statut",
-            "Publié",
-            "Conditions",
-            "Comment candidater",
-        ],
-    ),
-    (
-        "Bilans de prêts",
-        report_rows,
-        [
-            "Programme*",
-            "Début de période*",
-            "Fin de période*",
-            "Quartier",
-            "Objet",
-            "Prêts accordés",
-            "Montant accordé (€)",
-            "Montant remboursé (€)",
-            "Défauts",
-        ],
-    ),
-    (
-        "Partenariats",
-        partnership_rows,
-        [
-            "Réf.",
-            "Acteur*",
-            "Type*",
-            "Objet*",
-            "Initiative",
-            "Programme de prêt",
-            "Référence de la décision",
-            "Date de la décision",
-            "Date de la convention",
-            "Date de début",
-            "Date de fin",
-            "Montant (€)",
-            "Nature",
-            "Versement",
-            "Statut",
-            "Agent référent",
-            "Notes",
-        ],
-    ),
-]
+#: The rows of each sheet; its name and headers are the column specs' (registry/workbook/sheets/).
+ROWS = {
+    cols.ACTORS: actor_rows,
+    cols.CONTACTS: contact_rows,
+    cols.INITIATIVES: initiative_rows,
+    cols.PROGRAMMES: programme_rows,
+    cols.REPORTS: report_rows,
+    cols.PARTNERSHIPS: partnership_rows,
+}
 
 
 def main() -> None:
@@ -2065,8 +1927,9 @@ def main() -> None:
     wb.remove(wb.active)
     wb.properties.creator = "Registre ESS de Lille (données de démonstration)"
     wb.properties.created = datetime(2026, 1, 1)
-    for title, rows, headers in SHEETS:
-        ws = wb.create_sheet(title)
+    for spec, rows in ROWS.items():
+        headers = spec.headers
+        ws = wb.create_sheet(spec.name)
         ws.append(headers)
         for cell in ws[1]:
             cell.font = Font(bold=True)

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import io
-import os
-import time
+from datetime import timedelta
 
 import openpyxl
 import pytest
@@ -12,6 +11,7 @@ import sqlalchemy as sa
 
 from registry.extensions import db
 from registry.models import Actor, AuditAction, AuditEvent, ImportBatch, ImportStatus
+from registry.models.base import utcnow
 from tests.conftest import csrf_token_from
 from tests.factories import make_actor, make_contact
 from tests.workbook_helpers import DEMO, actor, actors_sheet, xlsx
@@ -85,10 +85,10 @@ def test_discard_applies_nothing_and_forgets_the_file(client, auth, app):
     assert actors(app) == 0
     with app.app_context():
         batch = db.session.scalar(sa.select(ImportBatch))
-        assert batch.status is ImportStatus.DISCARDED
-        assert not (os.path.exists(os.path.join(app.instance_path, "imports", f"{batch.file_hash}.xlsx")))
-    assert post_form(client, location, location + "/confirmer").status_code == 302
-    assert actors(app) == 0
+        assert batch.status is ImportStatus.DISCARDED and batch.kept_file is None
+    response = post_form(client, location, location + "/confirmer")
+    assert response.status_code == 302 and actors(app) == 0
+    assert "Cet import a été abandonné" in client.get(location).get_data(as_text=True)
 
 
 def test_confirm_refuses_a_tampered_or_expired_file(client, auth, app):
@@ -96,15 +96,15 @@ def test_confirm_refuses_a_tampered_or_expired_file(client, auth, app):
     location = upload(client, xlsx({"Acteurs": actors_sheet(actor(1))})).headers["Location"]
     with app.app_context():
         batch = db.session.scalar(sa.select(ImportBatch))
-        path = os.path.join(app.instance_path, "imports", f"{batch.file_hash}.xlsx")
-    with open(path, "wb") as f:
-        f.write(xlsx({"Acteurs": actors_sheet(actor(1), actor(2))}))
+        kept, batch.kept_file = batch.kept_file, xlsx({"Acteurs": actors_sheet(actor(1), actor(2))})
+        db.session.commit()
     post_form(client, location, location + "/confirmer")
     assert actors(app) == 0
-    with open(path, "wb") as f:
-        f.write(xlsx({"Acteurs": actors_sheet(actor(1))}))
-    old = time.time() - app.config["IMPORT_UPLOAD_TTL"] - 10
-    os.utime(path, (old, old))
+    assert "ne correspond plus à celui envoyé" in client.get(location).get_data(as_text=True)
+    with app.app_context():
+        batch = db.session.scalar(sa.select(ImportBatch))
+        batch.kept_file, batch.kept_until = kept, utcnow() - timedelta(seconds=10)
+        db.session.commit()
     assert "n'est plus conservé" in client.get(location).get_data(as_text=True)
     post_form(client, location, location + "/confirmer")
     assert actors(app) == 0
@@ -175,3 +175,13 @@ def test_scdl_download(client, auth):
     response = client.get("/admin/export/subventions.csv?tout=1")
     assert response.status_code == 200 and response.data.startswith(b"nomAttribuant,idAttribuant")
     assert response.mimetype == "text/csv"
+
+
+def test_import_history_details_do_not_show_the_kept_file(client, auth, app):
+    auth.as_role("officer")
+    location = upload(client, xlsx({"Acteurs": actors_sheet(actor(1))})).headers["Location"]
+    batch_id = location.rstrip("/").rsplit("/", 1)[1]
+    response = client.get(f"/admin/importbatch/details/?id={batch_id}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "acteurs.xlsx" in html
+    assert "PK" not in html and "Acteur Test 1" not in html

@@ -230,11 +230,11 @@ def test_download_holds_only_the_organisations_data_in_the_workbook_format(app, 
 
 
 def test_download_imports_back_unchanged(app, client, mine):
-    from registry.workbook.importer import import_workbook
+    from registry.workbook.importer import preview_workbook
 
     data = client.get("/espace-partenaire/mes-donnees.xlsx").data
     with database(app) as session:
-        report = import_workbook(session, io.BytesIO(data), filename="mes-donnees.xlsx", user=None, dry_run=True)
+        report = preview_workbook(session, data, filename="mes-donnees.xlsx")
         assert report.ok and not report.changes
 
 

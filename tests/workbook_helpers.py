@@ -7,7 +7,7 @@ from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
 
-from registry.workbook.importer import import_workbook
+from registry.workbook.importer import apply_workbook, preview_workbook
 
 DEMO = Path(__file__).resolve().parent.parent / "seed_data" / "demo.xlsx"
 
@@ -42,8 +42,10 @@ def actor(n: int = 1, **cells) -> dict:
 
 
 def run(session, data: bytes, *, dry_run: bool = False, filename: str = "test.xlsx", **kwargs):
-    """Import workbook bytes; returns the report."""
-    return import_workbook(session, io.BytesIO(data), filename=filename, dry_run=dry_run, **kwargs)
+    """Preview (``dry_run``) or apply workbook bytes; returns the report."""
+    if dry_run:
+        return preview_workbook(session, data, filename=filename, **kwargs)
+    return apply_workbook(session, data, filename=filename, **kwargs)
 
 
 def load_demo(session):

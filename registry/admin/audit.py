@@ -176,3 +176,5 @@ class ImportBatchView(ReadOnlyView):
     column_filters = (f.equals(ImportBatch.status, "Statut", ImportStatus.choices(), parse=ImportStatus),)
     column_formatters = {"finished_at": lambda v, c, m, n: format_datetime(m.finished_at)}
     column_exclude_list = ("file_hash",)
+    #: The kept file and report are the import page's (``workbook.staging``), not a detail to show.
+    column_details_exclude_list = ("kept_file", "report_json")

@@ -16,15 +16,13 @@ from registry.admin.base import SecureIndexView
 from registry.admin.charts import grouped_bars, horizontal_bars
 from registry.admin.flask_admin_overrides import views_of
 from registry.admin.xlsx import table_to_xlsx
+from registry.downloads import XLSX_MIMETYPE
 from registry.extensions import db
 from registry.services.accounts.abilities import WRITE, has_ability
 from registry.services.history.display import PARIS
 from registry.services.history.review import count_pending
 from registry.services.reference.normalize import format_money
 from registry.services.reporting import dashboard as figures
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 #: Each figure of the dashboard by its key (also its spreadsheet's name).
 FIGURES = {
@@ -148,6 +146,6 @@ class DashboardView(SecureIndexView):
         filename = f"{key}-{date.today():%Y-%m-%d}.xlsx"
         return Response(
             table_to_xlsx(table),
-            mimetype=XLSX,
+            mimetype=XLSX_MIMETYPE,
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )

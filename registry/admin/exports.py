@@ -6,16 +6,16 @@ from __future__ import annotations
 import tempfile
 from datetime import date
 
-from flask import abort, send_file
+from flask import abort
 from flask_login import current_user
 
 from registry.admin.flask_admin_overrides import list_arguments, sort_column
+from registry.downloads import audited_download
 from registry.extensions import db
 from registry.services.accounts.abilities import READ_PERSONAL, has_ability
 from registry.services.records.slugs import make_slug
-from registry.workbook.exporter import export_query, record_export
+from registry.workbook.exporter import export_query
 
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Exports are built in memory up to this size, then on disk (bounded memory for big registries).
 SPOOL_BYTES = 8 * 1024 * 1024
 
@@ -45,10 +45,6 @@ class WorkbookExportMixin:
             buffer,
             include_personal=has_ability(current_user, READ_PERSONAL),
         )
-        record_export(
-            db.session, user=current_user, source="admin", label=f"Export de la liste « {self.name} » ({rows} lignes)"
-        )
-        db.session.commit()
-        buffer.seek(0)
         name = f"{make_slug(self.workbook_sheet)}-{date.today():%Y-%m-%d}.xlsx"
-        return send_file(buffer, mimetype=XLSX_MIMETYPE, as_attachment=True, download_name=name)
+        label = f"Export de la liste « {self.name} » ({rows} lignes)"
+        return audited_download(db.session, buffer, name, user=current_user, source="admin", label=label, private=False)

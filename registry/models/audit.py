@@ -30,6 +30,12 @@ class ImportBatch(db.Model):
     error_count: so.Mapped[int] = so.mapped_column(default=0)
     warning_count: so.Mapped[int] = so.mapped_column(default=0)
     message: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    #: The uploaded file, kept between the preview and the confirmation (``workbook.staging``), in the database
+    #: so that every app server sees it; dropped once applied or discarded, or at ``kept_until``.
+    kept_file: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary, deferred=True)
+    #: The latest report (preview, new preview or outcome) as JSON, until ``kept_until``.
+    report_json: so.Mapped[str | None] = so.mapped_column(sa.Text, deferred=True)
+    kept_until: so.Mapped[datetime | None] = so.mapped_column(index=True)
 
     user = so.relationship("User")
 

@@ -8,9 +8,10 @@ import io
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from registry.downloads import audited_download
 from registry.extensions import db
 from registry.models import Contact, Partnership
 from registry.partner import records
@@ -21,13 +22,11 @@ from registry.services.records import editing
 from registry.services.records.actors import MIN_PRESENTATION_LENGTH
 from registry.services.records.errors import ValidationErrors
 from registry.services.records.partner_space import completeness, note_forged_fields, update_profile
-from registry.sqlite import write_lock
 from registry.web import require
 from registry.workbook import columns as cols
-from registry.workbook.exporter import export_queries, record_export
+from registry.workbook.exporter import export_queries
 
 bp = Blueprint("partner", __name__)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SAVED = "Modification enregistrée. Elle est visible tout de suite ; la Ville la relira."
 
 
@@ -152,12 +151,6 @@ def download():
     ]
     out = io.BytesIO()
     counts = export_queries(db.session, parts, out, include_personal=True, title=f"Données de « {actor.name} »")
-    db.session.commit()
-    with write_lock():
-        label = f"Données de l'organisation « {actor.name} » (" + ", ".join(f"{k} : {v}" for k, v in counts.items())
-        record_export(db.session, user=current_user, source="partner", label=label + ")")
-        db.session.commit()
-    out.seek(0)
-    response = send_file(out, mimetype=XLSX, as_attachment=True, download_name=f"{actor.slug}-{date.today()}.xlsx")
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    label = f"Données de l'organisation « {actor.name} » (" + ", ".join(f"{k} : {v}" for k, v in counts.items())
+    name = f"{actor.slug}-{date.today()}.xlsx"
+    return audited_download(db.session, out, name, user=current_user, source="partner", label=label + ")")

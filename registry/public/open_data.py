@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from flask import Response, abort, current_app, render_template, request, stream_with_context
 from werkzeug.wsgi import wrap_file
 
+from registry.downloads import XLSX_MIMETYPE
 from registry.extensions import db
 from registry.public import exports
 from registry.public.fields import ACTOR_FIELDS, INITIATIVE_FIELDS, PROGRAMME_FIELDS, Field
@@ -28,7 +29,7 @@ from registry.workbook.scdl import write_scdl_csv
 
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "xlsx": XLSX_MIMETYPE,
     "geojson": "application/geo+json",
 }
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm as so
 
 from registry.models import Actor
+from registry.workbook.importer import apply_workbook
 
 DEMO_WORKBOOK = Path(__file__).resolve().parent.parent.parent / "seed_data" / "demo.xlsx"
 
@@ -23,10 +24,5 @@ def load_demo(session: so.Session, path: Path = DEMO_WORKBOOK) -> DemoReport:
     """Import the demo workbook when the registry holds no actor yet (so running twice changes nothing)."""
     if session.scalar(sa.select(sa.func.count()).select_from(Actor)):
         return DemoReport(False, "Données de démonstration : le registre contient déjà des acteurs (rien à faire).")
-    try:
-        from registry.workbook.importer import import_workbook
-    except ImportError:
-        return DemoReport(False, "Données de démonstration : l'import des classeurs n'est pas encore disponible.")
-    with path.open("rb") as f:
-        report = import_workbook(session, f, filename=path.name, user=None, source="cli")
+    report = apply_workbook(session, path.read_bytes(), filename=path.name, user=None, source="cli")
     return DemoReport(True, "Données de démonstration : " + report.summary)

@@ -1,15 +1,16 @@
-"""Import a workbook: read → parse → validate → plan → apply, on a session and a file object (no HTTP).
+"""Import a workbook: read → parse → validate → plan → apply, on a session and the file's bytes (no HTTP).
 
-``import_workbook(session, fp, dry_run=True)`` is the preview: it plans and writes nothing.
-Without ``dry_run`` the plan is made again inside one write transaction (SQLite's write lock taken at
-BEGIN, so officers editing meanwhile wait instead of failing), applied only when it has no error, audited,
-recorded as an ImportBatch, and committed; any exception rolls everything back.
+``preview_workbook`` plans and writes nothing. ``apply_workbook`` makes the plan again inside one write
+transaction (SQLite's write lock taken at BEGIN, so officers editing meanwhile wait instead of failing),
+applied only when it has no error, audited, recorded as an ImportBatch, and committed; any exception rolls
+everything back. ``staging`` keeps a file and its preview between the two.
 """
 
 from __future__ import annotations
 
 import gc
 import hashlib
+from collections.abc import Callable
 from contextlib import contextmanager
 from typing import BinaryIO
 
@@ -126,34 +127,49 @@ def collector_paused():
             gc.enable()
 
 
+def _read(data: bytes | BinaryIO, filename: str, max_rows: int | None) -> tuple[ImportReport, list]:
+    data = data if isinstance(data, bytes) else data.read()
+    report = ImportReport(filename=filename, file_hash=hashlib.sha256(data).hexdigest())
+    return report, read_workbook(data, report, max_rows)
+
+
 @collector_paused()
-def import_workbook(
+def preview_workbook(
+    session: so.Session, data: bytes | BinaryIO, *, filename: str, max_rows: int | None = None
+) -> ImportReport:
+    """The preview of a workbook: its plan as a report. Writes nothing (the session is rolled back)."""
+    report, sheets = _read(data, filename, max_rows)
+    if not report.errors:
+        plan_import(session, sheets, report)
+        session.rollback()
+    return report
+
+
+@collector_paused()
+def apply_workbook(
     session: so.Session,
-    fp: BinaryIO,
+    data: bytes | BinaryIO,
     *,
     filename: str,
     user=None,
     source: str = "import",
-    dry_run: bool = False,
     expected_fingerprint: str | None = None,
-    batch_id: int | None = None,
+    batch: ImportBatch | None = None,
     max_rows: int | None = None,
+    on_applied: Callable[[ImportBatch, ImportReport], None] | None = None,
 ) -> ImportReport:
-    """Preview (``dry_run``) or apply a workbook; returns the report. Applying commits its own transaction,
-    so the session must hold no pending change. With ``expected_fingerprint`` (the preview's), a plan that
-    differs from the preview is not applied and PlanChanged is raised."""
-    data = fp.read()
-    report = ImportReport(filename=filename, file_hash=hashlib.sha256(data).hexdigest())
-    sheets = read_workbook(data, report, max_rows)
-    if dry_run or report.errors:
-        if not report.errors:
-            plan_import(session, sheets, report)
-            session.rollback()
+    """Plan a workbook again and apply it when the plan has no error; returns the report (``applied``).
+    Commits its own transaction, so the session must hold no pending change. With ``expected_fingerprint``
+    (the preview's), a plan that differs from the preview is not applied and PlanChanged is raised.
+    ``batch`` is the staged batch to complete (else one is created); ``on_applied(batch, report)`` runs just
+    before the commit, in the same transaction."""
+    report, sheets = _read(data, filename, max_rows)
+    if report.errors:
         return report
     if session.new or session.dirty or session.deleted:
-        raise RuntimeError("import_workbook: commit or discard the session's changes first.")
+        raise RuntimeError("apply_workbook: commit or discard the session's changes first.")
     session.rollback()  # the plan is made again inside the write transaction
-    batch = None
+    batch_id = batch.id if batch is not None else None
     try:
         with write_lock():
             planner = plan_import(session, sheets, report)
@@ -168,15 +184,18 @@ def import_workbook(
             apply_plan(session, planner, user=user, source=source, batch=batch)
             batch.status = ImportStatus.APPLIED
             batch.finished_at = utcnow()
+            report.applied = True
+            report.batch_id = batch.id
+            if on_applied is not None:
+                on_applied(batch, report)
             session.commit()
     except PlanChanged:
         raise
     except Exception as exc:
         session.rollback()
+        report.applied = False
         _record_failure(session, batch_id, report, user, exc)
         raise
-    report.applied = True
-    report.batch_id = batch.id
     return report
 
 

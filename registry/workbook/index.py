@@ -175,26 +175,3 @@ class RecordIndex(Loader):
         while candidate in self.by_key:
             candidate, n = f"{base}-{n}", n + 1
         return candidate
-
-
-def load_contacts(session: so.Session) -> dict[tuple[int, str], int]:
-    """Contacts by (actor id, folded full name)."""
-    return {
-        (actor_id, fold(name)): cid
-        for cid, actor_id, name in session.execute(sa.select(Contact.id, Contact.actor_id, Contact.full_name))
-    }
-
-
-def load_reports(session: so.Session) -> dict[tuple, int]:
-    """Loan reports by (programme id, period start, period end, quartier id, purpose)."""
-    rows = session.execute(
-        sa.select(
-            LoanReport.id,
-            LoanReport.programme_id,
-            LoanReport.period_start,
-            LoanReport.period_end,
-            LoanReport.quartier_id,
-            LoanReport.purpose,
-        )
-    )
-    return {(p, s, e, q, u.value if u else None): rid for rid, p, s, e, q, u in rows}

@@ -17,8 +17,6 @@ from sqlalchemy import orm as so
 from registry.models import Actor, Contact, Initiative, LoanProgramme, LoanReport, Partnership, Quartier
 from registry.services.reference.normalize import french_sort_key
 
-_LENDER = so.aliased(Actor)
-
 
 def _sort_columns(model) -> tuple[list, list]:
     """(columns to sort by, outer joins they need) for a sheet's model."""

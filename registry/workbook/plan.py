@@ -1,9 +1,10 @@
 """Parse, validate and plan one workbook: the plan is the preview.
 
-Rows are parsed cell by cell with the column specs, matched to records (Réf., SIRET, or the natural key of
-contacts and loan reports), their references resolved (also to records created by another sheet of the
-file), and their values set on ORM objects that are then checked by the ``clean_*`` services. Nothing is
-flushed: the caller rolls the session back (preview) or applies the plan (``importer.apply_plan``).
+Rows are parsed cell by cell with the column specs, matched to records (Réf. and the sheet's other unique
+keys, or its natural key: ``SheetSpec.ref_index`` / ``natural_key``), their references resolved (also to
+records created by another sheet of the file), and their values set on ORM objects that are then checked by
+the ``clean_*`` services. The planner is generic: what differs from sheet to sheet is in its spec. Nothing
+is flushed: the caller rolls the session back (preview) or applies the plan (``importer.apply_plan``).
 """
 
 from __future__ import annotations
@@ -12,19 +13,16 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import orm as so
 
-from registry.models import Actor, Initiative, LoanProgramme, Partnership
 from registry.services.history.audit import snapshot
 from registry.services.records.errors import ValidationError, ValidationErrors
-from registry.services.reference.matching import ReferenceData, match_key
-from registry.services.reference.normalize import fold
+from registry.services.reference.matching import ReferenceData
 from registry.workbook import columns as cols
 from registry.workbook.cells import display, parse_cell, same
 from registry.workbook.columns import Column, SheetSpec
-from registry.workbook.index import Loader, RecordIndex, load_contacts, load_reports
+from registry.workbook.headers import report_merged_cells, sheet_headers
+from registry.workbook.index import Loader, RecordIndex
 from registry.workbook.reader import RawSheet
 from registry.workbook.report import CHANGED, NEW, Change, ImportReport
-
-HEADER_SEARCH_ROWS = 15
 
 
 @dataclass
@@ -53,81 +51,20 @@ class Planner:
         self.session = session
         self.report = report
         self.refdata = ReferenceData(session)
-        self.indexes = {
-            "actor": RecordIndex(session, Actor, "acteur", "name", the="de l'acteur"),
-            "initiative": RecordIndex(session, Initiative, "initiative", "title", the="de l'initiative"),
-            "programme": RecordIndex(session, LoanProgramme, "programme", "name", the="du programme"),
-        }
+        self.indexes: dict[str, RecordIndex] = {}
         self.planned: list[Planned] = []
-        self._own = {cols.ACTORS: "actor", cols.INITIATIVES: "initiative", cols.PROGRAMMES: "programme"}
-        self._partnerships: RecordIndex | None = None
         self._natural: dict[type, tuple[dict, Loader]] = {}
         self._ref_counters: dict[str, int] = {}
-
-    # --- headers -------------------------------------------------------------------------------
-    def _map(self, spec: SheetSpec, values: dict) -> tuple[dict[int, Column], list, list]:
-        mapping, unknown, duplicates = {}, [], []
-        for index, value in sorted(values.items()):
-            col = spec.by_key.get(cols.header_key(str(value))) if isinstance(value, str) else None
-            if col is None:
-                unknown.append(value)
-            elif col in mapping.values():
-                duplicates.append(col.header)
-            else:
-                mapping[index] = col
-        return mapping, unknown, duplicates
-
-    def headers(self, spec: SheetSpec, raw: RawSheet) -> dict[int, Column] | None:
-        """The columns of the sheet by column number; None (with an error) when row 1 is not a header."""
-        first_number, first = raw.rows[0]
-        mapping, unknown, duplicates = self._map(spec, first)
-        required = [c for c in spec.columns if c.required]
-        missing = [c.header for c in required if c not in mapping.values()]
-        if first_number != 1 or missing:
-            for number, values in raw.rows[:HEADER_SEARCH_ROWS]:
-                found = self._map(spec, values)[0].values()
-                if number != 1 and all(c in found for c in required):
-                    self.report.error(
-                        spec.name,
-                        number,
-                        "",
-                        "",
-                        f"Les en-têtes doivent être sur la ligne 1 ; ils sont sur la ligne {number}. "
-                        "Supprimez les lignes au-dessus des en-têtes, puis importez à nouveau.",
-                    )
-                    return None
-            self.report.error(
-                spec.name,
-                1,
-                ", ".join(missing),
-                "",
-                "Colonne(s) obligatoire(s) absente(s) de la ligne 1 : " + ", ".join(missing) + ". "
-                "La ligne 1 doit porter les en-têtes du modèle (téléchargez le modèle vide).",
-            )
-            return None
-        for header in duplicates:
-            self.report.error(spec.name, 1, header, "", "Colonne en double : gardez-en une seule.")
-        for value in unknown:
-            self.report.warning(spec.name, 1, str(value), "", "Colonne inconnue : elle est ignorée.")
-        return mapping
 
     # --- one sheet -----------------------------------------------------------------------------
     def plan_sheet(self, spec: SheetSpec, raw: RawSheet) -> None:
         """Parse, match, resolve, set and check every row of one sheet."""
         if not raw.rows:
             return
-        mapping = self.headers(spec, raw)
+        mapping = sheet_headers(spec, raw, self.report)
         if mapping is None:
             return
-        for ref in raw.merged:
-            self.report.error(
-                spec.name,
-                _first_row(ref),
-                "",
-                ref,
-                "Cellules fusionnées : défusionnez-les "
-                "(chaque cellule doit porter sa propre valeur), puis importez à nouveau.",
-            )
+        report_merged_cells(spec, raw, self.report)
         hidden = set(raw.hidden_rows)
         rows = []
         for number, values in raw.rows[1:]:
@@ -155,6 +92,11 @@ class Planner:
             self._plan_row(spec, mapping, row, seen)
 
     def _index_of(self, target: str) -> RecordIndex:
+        """The records of the sheet reference columns name ``target``, indexed on first use."""
+        if target not in self.indexes:
+            spec = cols.SHEETS_BY_TARGET[target]
+            ref = spec.ref_index
+            self.indexes[target] = RecordIndex(self.session, spec.model, ref.what, ref.name_attr, the=ref.the)
         return self.indexes[target]
 
     def _resolve(self, spec: SheetSpec, rows: list[Row]) -> None:
@@ -196,53 +138,38 @@ class Planner:
             if row.target is not None:
                 row.target = self._own_index(spec).obj(row.target)
 
-    def _own_index(self, spec: SheetSpec):
-        if spec in self._own:
-            return self.indexes[self._own[spec]]
-        if spec is cols.PARTNERSHIPS:
-            if self._partnerships is None:
-                self._partnerships = RecordIndex(self.session, Partnership, "partenariat", "object")
-            return self._partnerships
+    def _own_index(self, spec: SheetSpec) -> Loader:
+        if spec.ref_index is not None:
+            return self._index_of(spec.ref_index.target)
         return self._natural_index(spec)[1]
 
     def _natural_index(self, spec: SheetSpec) -> tuple[dict, Loader]:
-        """Contacts and loan reports have no Réf.: their natural keys, and a loader."""
+        """The records of a sheet without Réf. by natural key, and a loader."""
         if spec.model not in self._natural:
-            keys = load_contacts(self.session) if spec is cols.CONTACTS else load_reports(self.session)
-            self._natural[spec.model] = (keys, Loader(self.session, spec.model))
+            self._natural[spec.model] = (spec.natural_keys(self.session), Loader(self.session, spec.model))
         return self._natural[spec.model]
 
-    def natural_key(self, spec: SheetSpec, row: Row):
-        p = {c.attr: v for c, v in row.parsed.items()}
-        if spec is cols.CONTACTS:
-            actor = p.get("actor")
-            return (actor, fold(p.get("full_name"))) if actor is not None and p.get("full_name") else None
-        if None in (p.get("programme"), p.get("period_start"), p.get("period_end")):
-            return None
-        quartier, purpose = p.get("quartier"), p.get("purpose")
-        return (
-            p["programme"],
-            p["period_start"],
-            p["period_end"],
-            quartier.id if quartier else None,
-            purpose.value if purpose else None,
-        )
+    @staticmethod
+    def _natural_key(spec: SheetSpec, row: Row):
+        return spec.natural_key({c.attr: v for c, v in row.parsed.items()})
 
     def _match(self, spec: SheetSpec, row: Row):
         """The record a row updates (an index entry), or None for a new record."""
-        if spec in (cols.CONTACTS, cols.REPORTS):
-            key = self.natural_key(spec, row)
+        by_attr = {c.attr: v for c, v in row.parsed.items()}
+        if spec.ref_index is None:
+            key = spec.natural_key(by_attr)
             if key is None:
                 return None
             owner = key[0] if isinstance(key[0], int) else getattr(key[0], "id", None)
             return self._natural_index(spec)[0].get((owner, *key[1:])) if owner else None
         index = self._own_index(spec)
-        by_ref = {c.attr: v for c, v in row.parsed.items()}
-        ref = by_ref.get(index.key_attr)
+        ref = by_attr.get(index.key_attr)
         if ref and ref in index.by_key:
             return index.by_key[ref]
-        if spec is cols.ACTORS and by_ref.get("siret") in index.by_siret:
-            return index.by_siret[by_ref["siret"]]
+        for attr, _message in spec.ref_index.also_by:
+            table = getattr(index, f"by_{attr}")
+            if by_attr.get(attr) in table:
+                return table[by_attr[attr]]
         return None
 
     # --- one row -------------------------------------------------------------------------------
@@ -284,7 +211,7 @@ class Planner:
                 self._field_error(spec, mapping, row, field_name, message)
         if spec.unique:
             self._check_unique(spec, mapping, row, obj)
-        if spec in self._own or spec is cols.PARTNERSHIPS:
+        if spec.ref_index is not None:
             self._own_index(spec).register(obj)
         if row.errors:
             count.errors += 1
@@ -314,68 +241,42 @@ class Planner:
         row.errors.append((col, row.values.get(index) if index else None, message))
 
     def _check_unique(self, spec: SheetSpec, mapping: dict[int, Column], row: Row, obj) -> None:
-        """Réf. (and SIRET for actors) unique across the registry and the workbook, checked in memory."""
+        """Réf. (and the sheet's other unique keys: SIRET) unique across the registry and the workbook, checked
+        in memory."""
         index = self._own_index(spec)
-        checks = [(index.key_attr, index.by_key)]
-        if spec is cols.ACTORS:
-            checks.append(("siret", index.by_siret))
+        checks = [(index.key_attr, spec.ref_index.taken), *spec.ref_index.also_by]
         failed = {f for c, _v, _m in row.errors if c is not None for f in c.error_fields}
-        for attr, table in checks:
-            value = getattr(obj, attr)
+        for attr, message in checks:
+            value, table = getattr(obj, attr), getattr(index, f"by_{attr}" if attr != index.key_attr else "by_key")
             other = table.get(value) if value and attr not in failed else None
             if other is None or index.obj(other) is obj:
                 continue
-            other = index.obj(other)
-            if attr == "siret":
-                message = f"Ce SIRET est déjà celui de l'acteur « {other.name} »."
-            elif spec is cols.PARTNERSHIPS:
-                message = f"La référence « {value} » est déjà utilisée par un autre partenariat."
-            else:
-                message = f"La référence « {value} » est déjà celle {index.the} « {other} »."
+            message = message.format(value=value, the=index.the, other=index.obj(other))
             self._field_error(spec, mapping, row, attr, message)
 
     def _identity(self, spec: SheetSpec, row: Row):
         """What makes two rows of a sheet the same record."""
         if row.target is not None:
             return ("record", id(row.target))
-        if spec in (cols.CONTACTS, cols.REPORTS):
-            key = self.natural_key(spec, row)
+        if spec.ref_index is None:
+            key = self._natural_key(spec, row)
             return None if key is None else tuple(id(k) if hasattr(k, "_sa_instance_state") else k for k in key)
         p = {c.attr: v for c, v in row.parsed.items()}
-        if p.get("ref") or p.get("slug"):
-            return ("ref", p.get("ref") or p.get("slug"))
-        return ("siret", p["siret"]) if p.get("siret") else None
+        for attr in (self._own_index(spec).key_attr, *(a for a, _m in spec.ref_index.also_by)):
+            if p.get(attr):
+                return (attr, p[attr])
+        return None
 
     def _give_reference(self, spec: SheetSpec, obj) -> None:
-        """A new record without Réf. gets one now, unique across the registry and the workbook."""
-        if spec in self._own and not obj.slug:
-            name = obj.title if spec is cols.INITIATIVES else obj.name
-            if name:
-                obj.slug = self._own_index(spec).unique_key(name)
-        elif spec is cols.PARTNERSHIPS and not obj.ref:
-            year = obj.convention_date or obj.start_date or obj.decision_date
-            prefix = f"PART-{year.year if year else _this_year()}"
-            if prefix not in self._ref_counters:
-                tails = [k[len(prefix) + 1 :] for k in self._own_index(spec).by_key if k.startswith(prefix + "-")]
-                self._ref_counters[prefix] = max([int(t) for t in tails if t.isdigit()] or [0])
-            self._ref_counters[prefix] += 1
-            obj.ref = f"{prefix}-{self._ref_counters[prefix]:03d}"
+        """A new record without Réf. gets one now (the sheet's rule), unique across the registry and the workbook."""
+        if spec.ref_index is not None:
+            spec.ref_index.new_reference(obj, self._own_index(spec), self._ref_counters)
 
     def _warn_duplicate(self, spec: SheetSpec, row: Row, obj) -> None:
-        if spec is not cols.ACTORS or not obj.name or not obj.postcode:
-            return
-        index = self._own_index(spec)
-        other = index.by_name_postcode.get((match_key(obj.name), obj.postcode))
-        if other is not None:
-            shown = index.obj(other)
-            self.report.warning(
-                spec.name,
-                row.number,
-                "Nom*",
-                obj.name,
-                f"Doublon possible : l'acteur « {shown.name} » (réf. {shown.slug}) a le même nom et le même "
-                "code postal. Indiquez sa Réf. ou son SIRET pour le mettre à jour plutôt que d'en créer un autre.",
-            )
+        found = spec.duplicate_warning(obj, self._own_index(spec)) if spec.duplicate_warning else None
+        if found is not None:
+            header, value, message = found
+            self.report.warning(spec.name, row.number, header, value, message)
 
 
 def _set_new(spec: SheetSpec, obj, values: dict) -> None:
@@ -391,17 +292,6 @@ def _set_new(spec: SheetSpec, obj, values: dict) -> None:
             so.attributes.set_committed_value(obj, col.attr, col.stored(value))
         else:
             state[col.attr] = col.stored(value)
-
-
-def _first_row(ref: str) -> int | None:
-    digits = "".join(ch for ch in ref.split(":")[0] if ch.isdigit())
-    return int(digits) if digits else None
-
-
-def _this_year() -> int:
-    from datetime import date
-
-    return date.today().year
 
 
 __all__ = ["Planned", "Planner"]

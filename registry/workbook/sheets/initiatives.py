@@ -1,0 +1,80 @@
+"""The Initiatives sheet."""
+
+from __future__ import annotations
+
+from registry.models import Initiative, InitiativePartner, InitiativeStatus
+from registry.services.records.initiatives import clean_initiative
+from registry.workbook import cells
+from registry.workbook.spec import (
+    YES_NO,
+    Column,
+    RefIndex,
+    SheetSpec,
+    axes_column,
+    enum_labels,
+    record_column,
+    ref_column,
+    reference_items,
+)
+
+
+def _partners_get(initiative) -> tuple:
+    return tuple(p.actor for p in initiative.partners)
+
+
+def _partners_set(initiative, actors) -> None:
+    kept = {id(p.actor): p for p in initiative.partners}
+    initiative.partners = [kept.get(id(a)) or InitiativePartner(actor=a) for a in actors]
+
+
+INITIATIVES = SheetSpec(
+    "Initiatives",
+    Initiative,
+    clean_initiative,
+    (
+        ref_column("Réf.", "slug", "Vide : créée à partir du titre.", fields=("slug",)),
+        Column("Titre*", "title", cells.text(200, width=36)),
+        record_column("Porteur*", "lead_actor", "actor", "Réf., SIRET ou nom exact de l'acteur porteur."),
+        record_column(
+            "Partenaires",
+            "partners",
+            "actor",
+            "Acteurs partenaires séparés par « ; ».",
+            many=True,
+            getter=_partners_get,
+            setter=_partners_set,
+        ),
+        axes_column(),
+        Column(
+            "Secteurs", "sectors", cells.reference_kind("sectors", many=True), "", choices=reference_items("sectors")
+        ),
+        Column(
+            "Quartiers",
+            "quartiers",
+            cells.reference_kind("quartiers", many=True),
+            "Séparés par « ; ».",
+            choices=reference_items("quartiers"),
+        ),
+        Column(
+            "Statut",
+            "status",
+            cells.enum_kind(InitiativeStatus, "Statut", width=10),
+            "Vide : inchangé.",
+            choices=enum_labels(InitiativeStatus),
+            keep_when_empty=True,
+        ),
+        Column("Date de début", "start_date", cells.DATE),
+        Column("Date de fin", "end_date", cells.DATE),
+        Column("Budget total (€)", "budget", cells.MONEY),
+        Column("Financement Ville (€)", "city_funding", cells.MONEY),
+        Column("Emplois créés", "jobs_created", cells.INT),
+        Column("Personnes formées", "people_trained", cells.INT),
+        Column("Personnes touchées", "people_reached", cells.INT),
+        Column("Publié", "published", cells.BOOL, "Oui / Non.", choices=YES_NO),
+        Column("Résumé", "summary", cells.text(500, width=40)),
+        Column("Description", "description", cells.text(None, width=50)),
+    ),
+    matching="Réf. ; sinon nouvelle initiative.",
+    unique=True,
+    ref_index=RefIndex("initiative", "initiative", "de l'initiative", name_attr="title"),
+)

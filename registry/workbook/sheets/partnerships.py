@@ -1,0 +1,98 @@
+"""The Partenariats sheet."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from registry.models import Partnership, PartnershipKind, PartnershipNature, PartnershipStatus, PaymentTerms
+from registry.services.records.partnerships import clean_partnership
+from registry.workbook import cells
+from registry.workbook.spec import (
+    Column,
+    RefIndex,
+    SheetSpec,
+    enum_labels,
+    record_column,
+)
+
+
+def numbered_reference(partnership, index, counters: dict) -> None:
+    """A new partnership without Réf. gets the next PART-<year>-NNN of its year (convention, start or decision
+    date; else this year), unique across the registry and the workbook."""
+    if partnership.ref:
+        return
+    year = partnership.convention_date or partnership.start_date or partnership.decision_date
+    prefix = f"PART-{year.year if year else date.today().year}"
+    if prefix not in counters:
+        tails = [k[len(prefix) + 1 :] for k in index.by_key if k.startswith(prefix + "-")]
+        counters[prefix] = max([int(t) for t in tails if t.isdigit()] or [0])
+    counters[prefix] += 1
+    partnership.ref = f"{prefix}-{counters[prefix]:03d}"
+
+
+PARTNERSHIPS = SheetSpec(
+    "Partenariats",
+    Partnership,
+    clean_partnership,
+    (
+        Column(
+            "Réf.",
+            "ref",
+            cells.normalized(lambda v: (v and str(v).strip().upper()) or None, width=16),
+            "Par exemple PART-2025-001. Vide : attribuée automatiquement.",
+            fields=("ref",),
+            keep_when_empty=True,
+        ),
+        record_column("Acteur*", "actor", "actor", "Réf., SIRET ou nom exact de l'acteur."),
+        Column(
+            "Type*",
+            "kind",
+            cells.enum_kind(PartnershipKind, "Type de partenariat", width=26),
+            "",
+            choices=enum_labels(PartnershipKind),
+        ),
+        Column("Objet*", "object", cells.text(256, width=40)),
+        record_column("Initiative", "initiative", "initiative", "Réf. ou titre exact de l'initiative."),
+        record_column("Programme de prêt", "loan_programme", "programme", "Réf. ou nom exact du programme."),
+        Column("Référence de la décision", "decision_reference", cells.text(200, width=16)),
+        Column("Date de la décision", "decision_date", cells.DATE),
+        Column("Date de la convention", "convention_date", cells.DATE),
+        Column("Date de début", "start_date", cells.DATE),
+        Column("Date de fin", "end_date", cells.DATE),
+        Column("Montant (€)", "amount", cells.MONEY),
+        Column(
+            "Nature",
+            "nature",
+            cells.enum_kind(PartnershipNature, "Nature"),
+            "Vide : inchangée (Numéraire).",
+            choices=enum_labels(PartnershipNature),
+            keep_when_empty=True,
+        ),
+        Column(
+            "Versement",
+            "payment_terms",
+            cells.enum_kind(PaymentTerms, "Versement", width=12),
+            "",
+            choices=enum_labels(PaymentTerms),
+        ),
+        Column(
+            "Statut",
+            "status",
+            cells.enum_kind(PartnershipStatus, "Statut", width=10),
+            "Vide : inchangé.",
+            choices=enum_labels(PartnershipStatus),
+            keep_when_empty=True,
+        ),
+        Column("Agent référent", "officer_name", cells.text(200, width=18)),
+        Column("Notes", "notes", cells.text(None, width=40)),
+    ),
+    matching="Réf. ; sinon nouveau partenariat (référence attribuée).",
+    unique=True,
+    ref_index=RefIndex(
+        "partnership",
+        "partenariat",
+        name_attr="object",
+        taken="La référence « {value} » est déjà utilisée par un autre partenariat.",
+        new_reference=numbered_reference,
+    ),
+)
