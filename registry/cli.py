@@ -246,6 +246,16 @@ def annual_report_command(year: int, pdf: Path | None, docx: Path | None) -> Non
         click.echo(f"{report.title} : {dest}")
 
 
+@registry_cli.command("envoyer-rappels")
+def send_digests_command() -> None:
+    """E-mail this week's « À renouveler » to the officers who asked for it (for cron; idempotent per week)."""
+    from registry.services.reporting.digest import send_digests
+
+    run = send_digests(db.session, current_app.config["RENEWAL_WINDOW_DAYS"])
+    db.session.commit()
+    click.echo(run.summary)
+
+
 @contextlib.contextmanager
 def _atomic_output(dest: Path):
     """Write to a temporary file beside ``dest`` and move it in place only when complete."""

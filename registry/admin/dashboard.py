@@ -8,7 +8,7 @@ import time
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask import Response, abort, current_app, request, url_for
+from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import orm as so
@@ -22,6 +22,7 @@ from registry.services.history.display import PARIS
 from registry.services.history.review import count_pending
 from registry.services.reporting import dashboard as figures
 from registry.services.reporting.charts import amounts_caption, dashboard_charts
+from registry.services.reporting.digest import RECIPIENT_ROLES, is_subscribed, set_subscription
 from registry.services.reporting.filters import Filters, choices, parse_filters
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -108,6 +109,7 @@ class DashboardView(SecureIndexView):
             window=window,
             pending=pending,
             record_url=record_url,
+            digest=is_subscribed(session, current_user) if current_user.role in RECIPIENT_ROLES else None,
             review_url=self.review_url(),
             computed_at=computed_at,
             today=date.today(),
@@ -129,3 +131,17 @@ class DashboardView(SecureIndexView):
             mimetype=XLSX,
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
+
+    @expose("/rappels", methods=["POST"])
+    def digest_subscription(self):
+        """Opt in or out of the weekly « À renouveler » e-mail (officers and admins)."""
+        if current_user.role not in RECIPIENT_ROLES:
+            abort(403)
+        wanted = request.form.get("recevoir") == "oui"
+        set_subscription(db.session, current_user, wanted)
+        db.session.commit()
+        if wanted:
+            flash("Vous recevrez « À renouveler » chaque semaine par e-mail.", "success")
+        else:
+            flash("Vous ne recevrez plus « À renouveler » par e-mail.", "success")
+        return redirect(url_for(".index") + "#renouveler")
