@@ -71,7 +71,9 @@ def actors_by_axis_and_quartier(session: so.Session, filters: Filters = NO_FILTE
             )
         )
     }
-    per_axis = dict(session.execute(sa.select(joined.c.axis_id, sa.func.count()).group_by(joined.c.axis_id)).all())
+    per_axis: dict = {}
+    for (axis_id, _), n in cells.items():  # each (actor, axis) pair lies in one quartier: the row sums exactly
+        per_axis[axis_id] = per_axis.get(axis_id, 0) + n
     per_quartier = dict(
         session.execute(sa.select(Actor.quartier_id, sa.func.count()).where(*where).group_by(Actor.quartier_id)).all()
     )
