@@ -83,6 +83,9 @@ def record_url(link: str | None) -> str | None:
 class DashboardView(SecureIndexView):
     """Back-office home: actors and initiatives per axis and quartier, amounts, loans, sectors, renewals."""
 
+    #: The one POST here (the renewal digest opt-in) is for those who write: officers and admins.
+    write_ability = WRITE
+
     def review_url(self) -> str | None:
         """The review queue, when the user may open it."""
         for view in views_of(self.admin):
@@ -135,7 +138,7 @@ class DashboardView(SecureIndexView):
     @expose("/rappels", methods=["POST"])
     def digest_subscription(self):
         """Opt in or out of the weekly « À renouveler » e-mail (officers and admins)."""
-        if current_user.role not in RECIPIENT_ROLES:
+        if not has_ability(current_user, self.write_ability) or current_user.role not in RECIPIENT_ROLES:
             abort(403)
         wanted = request.form.get("recevoir") == "oui"
         set_subscription(db.session, current_user, wanted)

@@ -1,5 +1,5 @@
 """The annual report as documents: a PDF to circulate (WeasyPrint, from an HTML template) and a DOCX for the
-officer to complete (python-docx), with the same sections and figures.
+officer to complete (a small standard-library writer, ``reporting/docx.py``), with the same sections and figures.
 
 WeasyPrint needs the Pango system library; it is imported only when a PDF is asked for, so the application
 starts without it and ``PdfUnavailable`` says in French what to install.
@@ -7,7 +7,6 @@ starts without it and ``PdfUnavailable`` says in French what to install.
 
 from __future__ import annotations
 
-import io
 import logging
 
 from flask import render_template
@@ -15,6 +14,7 @@ from flask import render_template
 from registry.services.reference.normalize import format_money, format_number
 from registry.services.reporting.annual import AnnualReport, KeyFigure
 from registry.services.reporting.base import Table
+from registry.services.reporting.docx import DocxDocument
 
 PANGO_HELP = (
     "La génération du PDF demande la bibliothèque système Pango, absente de ce serveur. Installez-la avec : "
@@ -78,28 +78,22 @@ def render_pdf(report: AnnualReport) -> bytes:
 
 
 def render_docx(report: AnnualReport) -> bytes:
-    """The same content as the PDF, as an editable Word document (charts as their tables)."""
-    from docx import Document
-    from docx.shared import Pt
-
-    document = Document()
-    document.styles["Normal"].font.size = Pt(10)
-    section = document.sections[0]
-    section.header.paragraphs[0].text = "Ville de Lille — Direction de l'économie sociale et solidaire"
-    document.add_paragraph("Ville de Lille").runs[0].bold = True
-    document.add_paragraph("Direction de l'économie sociale et solidaire")
-    document.add_heading(report.title, level=0)
-    document.add_paragraph(
+    """The same content as the PDF, as an editable Word document (the charts as their tables)."""
+    document = DocxDocument(report.title, header="Ville de Lille — Direction de l'économie sociale et solidaire")
+    document.paragraph("Ville de Lille", bold=True)
+    document.paragraph("Direction de l'économie sociale et solidaire")
+    document.heading(report.title, level=0)
+    document.paragraph(
         f"Rapport au conseil municipal, généré depuis le registre de l'ESS le {report.generated_on:%d/%m/%Y}."
     )
-    document.add_paragraph(report.basis).runs[0].italic = True
-    document.add_heading("Sommaire", level=1)
-    for _, title in SECTIONS:
-        document.add_paragraph(title, style="List Number")
+    document.paragraph(report.basis, italic=True)
+    document.heading("Sommaire", level=1)
+    for n, (_, title) in enumerate(SECTIONS, start=1):
+        document.paragraph(f"{n}. {title}")
 
-    document.add_heading(SECTIONS[0][1], level=1)
+    document.heading(SECTIONS[0][1], level=1)
     rows = [[k.label, cell_text(k.value, k.kind), cell_text(k.previous, k.kind), change(k)] for k in report.key_figures]
-    _table(document, ["Indicateur", str(report.year), str(report.year - 1), "Évolution"], rows)
+    document.table(["Indicateur", str(report.year), str(report.year - 1), "Évolution"], rows, [False, True, True, True])
     body = {
         "axes": [report.tables["axes"], report.tables["annees"]],
         "quartiers": [report.tables["quartiers"]],
@@ -109,37 +103,25 @@ def render_docx(report: AnnualReport) -> bytes:
         "esus": [report.tables["esus"]],
     }
     for key, title in SECTIONS[1:]:
-        document.add_heading(title, level=1)
+        document.heading(title, level=1)
         for table in body[key]:
             _figure_table(document, table)
         if key == "quartiers":
-            document.add_heading("Travail de proximité", level=2)
+            document.heading("Travail de proximité", level=2)
             if not report.proximity:
-                document.add_paragraph("Aucune initiative de proximité pour l'année.")
+                document.paragraph("Aucune initiative de proximité pour l'année.")
             for quartier, title_, actor in report.proximity:
-                document.add_paragraph(f"{quartier} : {title_} ({actor})", style="List Bullet")
-    document.add_paragraph(
+                document.bullet(f"{quartier} : {title_} ({actor})")
+    document.paragraph(
         "Les graphiques de la version PDF figurent ici sous forme de tableaux, à compléter ou commenter."
     )
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
+    return document.save()
 
 
-def _figure_table(document, table: Table) -> None:
-    document.add_paragraph(table.title).runs[0].bold = True
+def _figure_table(document: DocxDocument, table: Table) -> None:
+    document.paragraph(table.title, bold=True)
     rows = [[cell_text(v, k) for v, k in zip(row, table.kinds, strict=False)] for row in table.rows]
-    _table(document, table.headers, rows or [["Aucune donnée pour l'année."] + [""] * (len(table.headers) - 1)])
+    empty = [["Aucune donnée pour l'année."] + [""] * (len(table.headers) - 1)]
+    document.table(table.headers, rows or empty, [k in ("int", "money", "percent") for k in table.kinds])
     if table.note:
-        document.add_paragraph(table.note).runs[0].italic = True
-
-
-def _table(document, headers: list[str], rows: list[list[str]]) -> None:
-    grid = document.add_table(rows=1, cols=len(headers))
-    grid.style = "Table Grid"
-    for cell, text in zip(grid.rows[0].cells, headers, strict=False):
-        cell.text = text
-        cell.paragraphs[0].runs[0].bold = True
-    for row in rows:
-        for cell, text in zip(grid.add_row().cells, row, strict=False):
-            cell.text = text
+        document.paragraph(table.note, italic=True)

@@ -184,6 +184,8 @@ def parse_filters(session: so.Session, args) -> Filters:
             values.pop("start"), values.pop("end")
             kept = [(k, v) for k, v in kept if k not in ("du", "au")]
             labels = []
+        elif values.get("start") and values.get("end"):
+            labels = [f"Du {values['start']:%d/%m/%Y} au {values['end']:%d/%m/%Y}"]
     lookups = (
         ("axe", "axis_id", Axis, Axis.code, Axis.label, "Axe", "Axe inconnu"),
         ("quartier", "quartier_id", Quartier, Quartier.code, Quartier.name, "Quartier", "Quartier inconnu"),
