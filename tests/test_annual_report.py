@@ -118,3 +118,43 @@ def test_without_pango_the_pdf_says_in_french_what_to_install(app, client, auth,
     assert "bibliothèque système Pango" in response.get_data(as_text=True)
     response = client.get("/admin/bilan-annuel/telecharger?annee=2025&format=docx")
     assert response.status_code == 200  # the editable document does not need it
+
+
+def test_partnerships_signed_renewed_and_ended_and_key_figure_changes(app):
+    from datetime import date
+    from decimal import Decimal
+
+    from registry.models import PartnershipStatus
+    from registry.services.reporting.annual import build_report, partnership_movements
+    from tests.factories import make_actor, make_partnership
+
+    with database(app) as session:
+        renewed, fresh = make_actor(session, name="Renouvelé"), make_actor(session, name="Nouveau")
+        make_partnership(
+            session,
+            actor=renewed,
+            amount=Decimal("1000"),
+            convention_date=date(2023, 1, 10),
+            end_date=date(2024, 12, 31),
+            status=PartnershipStatus.ENDED,
+        )
+        make_partnership(
+            session, actor=renewed, amount=Decimal("1500"), convention_date=date(2025, 1, 15), status="active"
+        )
+        make_partnership(
+            session,
+            actor=fresh,
+            amount=Decimal("700"),
+            convention_date=date(2025, 3, 1),
+            end_date=date(2025, 11, 30),
+            status=PartnershipStatus.ENDED,
+        )
+        make_partnership(session, actor=fresh, amount=Decimal("9"), convention_date=date(2025, 4, 1), status="draft")
+        rows = {row[0]: row[1:] for row in partnership_movements(session, 2025).rows}
+        assert rows["Signés dans l'année"] == [2, Decimal("2200")]
+        assert rows["dont renouvellements"] == [1, Decimal("1500")]
+        assert rows["Terminés"] == [1, Decimal("700")]
+        key = {k.label: k for k in build_report(session, 2025).key_figures}
+        amount = key["Montant des partenariats"]
+        assert (amount.value, amount.previous) == (Decimal("2200"), Decimal("0"))
+        assert amount.change is None  # nothing the year before: no percentage

@@ -23,7 +23,6 @@ from registry.models import (
     LoanProgramme,
     LoanReport,
     Partnership,
-    PartnershipStatus,
     Quartier,
     actor_axes,
     initiative_quartiers,
@@ -249,9 +248,7 @@ def partnership_movements(session: so.Session, year: int) -> Table:
             earlier.status.in_(COUNTED_STATUSES),
         ),
     )
-    ended = sa.and_(
-        Partnership.status.in_((*COUNTED_STATUSES, PartnershipStatus.ENDED)), *f.dated(Partnership.end_date)
-    )
+    ended = sa.and_(counted, *f.dated(Partnership.end_date))
     rows = []
     for label, where in (("Signés dans l'année", signed), ("dont renouvellements", renewed), ("Terminés", ended)):
         n, s = session.execute(sa.select(sa.func.count(), sa.func.sum(Partnership.amount)).where(where)).one()
