@@ -63,6 +63,8 @@ def render_html(report: AnnualReport) -> str:
 
 def load_weasyprint():
     """The WeasyPrint module, or ``PdfUnavailable`` with what to install."""
+    for name in ("weasyprint", "weasyprint.progress", "fontTools"):  # its steps are not the application's log
+        logging.getLogger(name).setLevel(logging.WARNING)
     try:
         import weasyprint
     except (ImportError, OSError) as error:  # OSError: Pango's shared library is missing
@@ -72,8 +74,6 @@ def load_weasyprint():
 
 def render_pdf(report: AnnualReport) -> bytes:
     weasyprint = load_weasyprint()
-    for name in ("weasyprint", "weasyprint.progress", "fontTools"):
-        logging.getLogger(name).setLevel(logging.WARNING)
     return weasyprint.HTML(string=render_html(report)).write_pdf()
 
 
