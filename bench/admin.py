@@ -40,6 +40,17 @@ PAGES = [
     ),
     ("Journal des modifications", "/admin/auditevent/"),
     ("Tableau de bord", "/admin/"),
+    ("Tableau de bord filtré (année + quartier, en cache)", "/admin/?annee=2022&quartier={quartier_code}"),
+]
+#: Filter combinations whose dashboard is computed afresh (the uncached path a new filter takes).
+DASHBOARD_FILTERS = [
+    ("aucun filtre", {}),
+    ("année 2022", {"annee": "2022"}),
+    ("axe", {"axe": "{axis_code}"}),
+    ("quartier", {"quartier": "{quartier_code}"}),
+    ("famille association", {"famille": "association"}),
+    ("année + axe + quartier", {"annee": "2022", "axe": "{axis_code}", "quartier": "{quartier_code}"}),
+    ("période + secteur", {"du": "2021-01-01", "au": "2023-12-31", "secteur": "{sector_code}"}),
 ]
 
 
@@ -78,7 +89,7 @@ def _config(url: str) -> dict:
     }
 
 
-def measure(url: str, email: str, runs: int) -> list[tuple[str, float, int]]:
+def measure(url: str, email: str, runs: int, dashboard_only: bool = False) -> list[tuple[str, float, int]]:
     """(page, median ms, SQL statements) for every page."""
     from registry import create_app
     from registry.extensions import db
@@ -92,11 +103,18 @@ def measure(url: str, email: str, runs: int) -> list[tuple[str, float, int]]:
         engine = db.engine
         axis = db.session.execute(sa.text("SELECT min(id) FROM axes")).scalar()
         quartier = db.session.execute(sa.text("SELECT min(id) FROM quartiers")).scalar()
+        codes = {
+            "axis_code": db.session.execute(sa.text("SELECT code FROM axes ORDER BY id LIMIT 1")).scalar(),
+            "quartier_code": db.session.execute(sa.text("SELECT code FROM quartiers ORDER BY id LIMIT 1")).scalar(),
+            "sector_code": db.session.execute(
+                sa.text("SELECT code FROM sectors WHERE strategic ORDER BY id LIMIT 1")
+            ).scalar(),
+        }
     statements: list[str] = []
     sa.event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
     results = []
-    for label, page in PAGES:
-        path = page.format(axis=axis, quartier=quartier)
+    for label, page in [] if dashboard_only else PAGES:
+        path = page.format(axis=axis, quartier=quartier, **codes)
         response = client.get(path)
         assert response.status_code == 200, (path, response.status_code)
         timings = []
@@ -106,22 +124,28 @@ def measure(url: str, email: str, runs: int) -> list[tuple[str, float, int]]:
             client.get(path)
             timings.append((time.perf_counter() - start) * 1000)
         results.append((label, statistics.median(timings), len(statements)))
-    results.append(("Tableau de bord, calcul sans cache", *_cold_dashboard(app, runs, statements)))
+    for label, args in DASHBOARD_FILTERS:
+        args = {k: v.format(**codes) for k, v in args.items()}
+        results.append((f"Tableau de bord sans cache : {label}", *_cold_dashboard(app, runs, statements, args)))
     return results
 
 
-def _cold_dashboard(app, runs: int, statements: list) -> tuple[float, int]:
-    """The dashboard's figures computed by the database, as on the first visit after a change."""
+def _cold_dashboard(app, runs: int, statements: list, args: dict) -> tuple[float, int]:
+    """The dashboard's figures under ``args`` computed by the database, as on the first visit of a filter."""
+    from werkzeug.datastructures import MultiDict
+
     from registry.admin.dashboard import FIGURES
     from registry.extensions import db
+    from registry.services.reporting.filters import parse_filters
 
     timings = []
     with app.test_request_context():
         for _ in range(max(3, runs // 3)):
             statements.clear()
             start = time.perf_counter()
+            filters = parse_filters(db.session, MultiDict(args))
             for build in FIGURES.values():
-                build(db.session)
+                build(db.session, filters)
             timings.append((time.perf_counter() - start) * 1000)
             db.session.rollback()
     return statistics.median(timings), len(statements)
@@ -130,17 +154,19 @@ def _cold_dashboard(app, runs: int, statements: list) -> tuple[float, int]:
 def report(engine_name: str, results: list[tuple[str, float, int]]) -> None:
     print(f"\n{engine_name} — {SIZES['actors']:,} acteurs, {SIZES['initiatives']:,} initiatives, "
           f"{SIZES['partnerships']:,} partenariats".replace(",", " "))  # fmt: skip
-    print(f"{'page':<45} {'médiane':>10} {'requêtes SQL':>13}")
+    print(f"{'page':<58} {'médiane':>10} {'requêtes SQL':>13}")
     for label, median, queries in results:
-        print(f"{label:<45} {median:>7.1f} ms {queries:>13}")
+        print(f"{label:<58} {median:>7.1f} ms {queries:>13}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--postgres", help="PostgreSQL server URL; a database registry_bench_admin is created there")
+    parser.add_argument("--postgres", help="PostgreSQL server URL; a database (--pg-database) is created there")
     parser.add_argument("--fresh", action="store_true", help="rebuild the data even if the database holds some")
     parser.add_argument("--runs", type=int, default=11)
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--pg-database", default="registry_bench_admin", help="database created on that server")
+    parser.add_argument("--dashboard-only", action="store_true", help="only the dashboard computed afresh")
     args = parser.parse_args()
     if not args.skip_sqlite:
         OUT.mkdir(parents=True, exist_ok=True)
@@ -149,20 +175,21 @@ def main() -> None:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
         url = f"sqlite:///{path}"
-        report("SQLite", measure(url, build(url, args.fresh), args.runs))
+        report("SQLite", measure(url, build(url, args.fresh), args.runs, args.dashboard_only))
     if args.postgres:
         server = sa.engine.make_url(args.postgres)
         admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            exists = conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = 'registry_bench_admin'"))
+            name = args.pg_database
+            exists = conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
             if exists and args.fresh:
-                conn.exec_driver_sql('DROP DATABASE "registry_bench_admin" WITH (FORCE)')
+                conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
                 exists = False
             if not exists:
-                conn.exec_driver_sql('CREATE DATABASE "registry_bench_admin"')
+                conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
         admin.dispose()
-        url = server.set(database="registry_bench_admin").render_as_string(hide_password=False)
-        report("PostgreSQL", measure(url, build(url, args.fresh), args.runs))
+        url = server.set(database=name).render_as_string(hide_password=False)
+        report("PostgreSQL", measure(url, build(url, args.fresh), args.runs, args.dashboard_only))
 
 
 if __name__ == "__main__":

@@ -224,6 +224,40 @@ def export_scdl_command(dest: Path, include_all: bool) -> None:
     click.echo(f"Fichier SCDL écrit : {dest} ({count} convention(s))")
 
 
+@registry_cli.command("rapport-annuel")
+@click.argument("year", type=click.IntRange(1990, 2100))
+@click.option("--pdf", "pdf", type=click.Path(dir_okay=False, path_type=Path), help="Fichier PDF à écrire.")
+@click.option("--docx", "docx", type=click.Path(dir_okay=False, path_type=Path), help="Fichier DOCX à écrire.")
+def annual_report_command(year: int, pdf: Path | None, docx: Path | None) -> None:
+    """Write « Bilan annuel de la politique ESS — année N » as PDF and/or DOCX."""
+    from registry.services.reporting.annual import build_report
+    from registry.services.reporting.documents import PdfUnavailable, render_docx, render_pdf
+
+    if not pdf and not docx:
+        _fail("Indiquez au moins --pdf FICHIER ou --docx FICHIER.")
+    report = build_report(db.session, year)
+    for dest, render in ((pdf, render_pdf), (docx, render_docx)):
+        if dest is None:
+            continue
+        try:
+            content = render(report)
+        except PdfUnavailable as error:
+            _fail(str(error))
+        with _atomic_output(dest) as f:
+            f.write(content)
+        click.echo(f"{report.title} : {dest}")
+
+
+@registry_cli.command("envoyer-rappels")
+def send_digests_command() -> None:
+    """E-mail this week's « À renouveler » to the officers who asked for it (for cron; idempotent per week)."""
+    from registry.services.reporting.digest import send_digests
+
+    run = send_digests(db.session, current_app.config["RENEWAL_WINDOW_DAYS"])
+    db.session.commit()
+    click.echo(run.summary)
+
+
 @contextlib.contextmanager
 def _atomic_output(dest: Path):
     """Write to a temporary file beside ``dest`` and move it in place only when complete."""

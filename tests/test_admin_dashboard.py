@@ -86,9 +86,10 @@ def test_initiatives_by_axis_and_quartier(app, registry_data):
 
 def test_partnership_amounts_per_year_and_axis(app, registry_data):
     with database(app) as session:
-        table = figures.partnership_amounts_by_year_and_axis(session)
-    (row,) = table.rows
-    assert row[0] == 2024
+        table = figures.partnership_amounts_by_year_and_axis(session, today=date(2026, 5, 1))
+    assert [r[0] for r in table.rows] == list(range(2019, 2027))  # eight years, empty ones included
+    row = rows_by_first_cell(table)[2024]
+    assert all(r[-1] == 0 for r in table.rows if r[0] != 2024)
     assert row[table.headers.index("Entreprendre autrement")] == Decimal("12500.50")
     assert row[table.headers.index("Consommer et produire autrement")] == Decimal("10000")
     assert row[table.headers.index("Total")] == Decimal("12500.50")  # the cancelled one is left out

@@ -11,6 +11,7 @@ from flask_admin.theme import Bootstrap4Theme
 from registry.admin.account_requests import DecidedRequestView, PendingRequestView
 from registry.admin.accounts import UserView
 from registry.admin.actors import ActorView
+from registry.admin.annual_report import AnnualReportView
 from registry.admin.audit import AuditEventView, ImportBatchView, ReviewQueueView
 from registry.admin.dashboard import DashboardView
 from registry.admin.flask_admin_overrides import views_of
@@ -53,6 +54,8 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(LoanReportView(LoanReport, name="Bilans", endpoint="loanreport", category=loans))
     admin.add_view(ReviewQueueView(AuditEvent, name="À relire", endpoint="review", url="/admin/a-relire"))
     follow_up = "Suivi"
+    admin.add_view(AnnualReportView(name="Bilan annuel", endpoint="annual_report", url="/admin/bilan-annuel",
+                                    category=follow_up))  # fmt: skip
     admin.add_view(AuditEventView(AuditEvent, name="Journal des modifications", endpoint="auditevent",
                                   category=follow_up))  # fmt: skip
     admin.add_view(ImportBatchView(ImportBatch, name="Imports", endpoint="importbatch", category=follow_up))

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import time
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask import Response, abort, current_app, url_for
+from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import orm as so
 
 from registry.admin.base import SecureIndexView
-from registry.admin.charts import grouped_bars, horizontal_bars
 from registry.admin.flask_admin_overrides import views_of
 from registry.admin.xlsx import table_to_xlsx
 from registry.downloads import XLSX_MIMETYPE
@@ -21,8 +21,10 @@ from registry.extensions import db
 from registry.services.accounts.abilities import WRITE, has_ability
 from registry.services.history.display import PARIS
 from registry.services.history.review import count_pending
-from registry.services.reference.normalize import format_money
 from registry.services.reporting import dashboard as figures
+from registry.services.reporting.charts import amounts_caption, dashboard_charts
+from registry.services.reporting.digest import RECIPIENT_ROLES, is_subscribed, set_subscription
+from registry.services.reporting.filters import Filters, choices, parse_filters
 
 #: Each figure of the dashboard by its key (also its spreadsheet's name).
 FIGURES = {
@@ -31,9 +33,13 @@ FIGURES = {
     "partenariats-annees-axes": figures.partnership_amounts_by_year_and_axis,
     "prets-programmes-trimestres": figures.loans_by_programme_and_quarter,
     "secteurs-strategiques": figures.strategic_sectors_share,
-    "partenariats-a-renouveler": lambda s: figures.partnerships_ending(s, current_app.config["RENEWAL_WINDOW_DAYS"]),
-    "agrements-esus": lambda s: figures.esus_expiring(s, current_app.config["RENEWAL_WINDOW_DAYS"]),
+    "partenariats-a-renouveler": lambda s, f: figures.partnerships_ending(
+        s, current_app.config["RENEWAL_WINDOW_DAYS"], filters=f
+    ),
+    "agrements-esus": lambda s, f: figures.esus_expiring(s, current_app.config["RENEWAL_WINDOW_DAYS"], filters=f),
 }
+#: Filter combinations kept in the cache at once (the oldest is dropped).
+CACHE_ENTRIES = 64
 
 
 #: Seconds the figures are reused: a write in this process refreshes them at once; a write served by another
@@ -49,56 +55,19 @@ def _data_changed(session, flush_context) -> None:
     _current_generation[0] = next(_generation) + 1
 
 
-def _tables(session) -> tuple[dict[str, figures.Table], datetime]:
-    """Every figure, computed by the database at most once per CACHE_SECONDS (and after each local write)."""
-    key = (id(current_app._get_current_object()), str(session.get_bind().url))
+def _tables(session, filters: Filters) -> tuple[dict[str, figures.Table], datetime]:
+    """Every figure under ``filters``, computed by the database at most once per CACHE_SECONDS (and after each
+    local write)."""
+    key = (id(current_app._get_current_object()), str(session.get_bind().url), filters.args)
     cached = _cache.get(key)
     now = time.monotonic()
     if cached and cached[0] == _current_generation[0] and now - cached[1] < CACHE_SECONDS:
         return cached[2], cached[3]
-    tables = {name: build(session) for name, build in FIGURES.items()}
+    tables = {name: build(session, filters) for name, build in FIGURES.items()}
+    while len(_cache) >= CACHE_ENTRIES:
+        _cache.pop(next(iter(_cache)))
     _cache[key] = (_current_generation[0], now, tables, datetime.now(PARIS))
     return tables, _cache[key][3]
-
-
-def _percent(value: float) -> str:
-    return f"{value * 100:.1f} %".replace(".", ",")
-
-
-def charts(tables: dict[str, figures.Table]) -> dict:
-    """One SVG chart per figure, drawn from the same tables as the HTML and the spreadsheets."""
-    actors = tables["acteurs-axes-quartiers"]
-    per_axis = [(row[0], row[-1], str(row[-1])) for row in actors.rows[:-1]]
-    amounts = tables["partenariats-annees-axes"]
-    recent = amounts.rows[-8:]
-    axis_names = amounts.headers[1:-2]
-    loans = tables["prets-programmes-trimestres"]
-    quarters = sorted({row[1] for row in loans.rows})[-8:]
-    programmes = sorted({row[0] for row in loans.rows})
-    by_key = {(row[0], row[1]): row[3] for row in loans.rows}
-    sectors = tables["secteurs-strategiques"]
-    return {
-        "actors": horizontal_bars("Acteurs par axe", per_axis),
-        "amounts": grouped_bars(
-            "Montants des partenariats par année et par axe",
-            [str(row[0]) for row in recent],
-            [(name, [row[1 + i] for row in recent]) for i, name in enumerate(axis_names)],
-            format_money,
-        ),
-        "loans": grouped_bars(
-            "Montant des prêts accordés par trimestre",
-            quarters,
-            [(p, [by_key.get((p, q), 0) for q in quarters]) for p in programmes],
-            format_money,
-        )
-        if loans.rows
-        else None,
-        "sectors": horizontal_bars(
-            "Part des montants de partenariats par secteur stratégique",
-            [(r[0], r[4], f"{_percent(r[4])} des montants, {_percent(r[2])} des acteurs") for r in sectors.rows],
-            maximum=1.0,
-        ),
-    }
 
 
 def record_url(link: str | None) -> str | None:
@@ -112,6 +81,9 @@ def record_url(link: str | None) -> str | None:
 class DashboardView(SecureIndexView):
     """Back-office home: actors and initiatives per axis and quartier, amounts, loans, sectors, renewals."""
 
+    #: The one POST here (the renewal digest opt-in) is for those who write: officers and admins.
+    write_ability = WRITE
+
     def review_url(self) -> str | None:
         """The review queue, when the user may open it."""
         for view in views_of(self.admin):
@@ -122,16 +94,23 @@ class DashboardView(SecureIndexView):
     @expose("/")
     def index(self):
         session = db.session
-        tables, computed_at = _tables(session)
+        filters = parse_filters(session, request.args)
+        tables, computed_at = _tables(session, filters)
         window = current_app.config["RENEWAL_WINDOW_DAYS"]
         pending = count_pending(session) if has_ability(current_user, WRITE) else None
         return self.render(
             "admin/dashboard.html",
             tables=tables,
-            charts=charts(tables),
+            charts=dashboard_charts(tables, filters),
+            amounts_caption=amounts_caption(filters, date.today()),
+            filters=filters,
+            filter_args=dict(filters.args),
+            choices=choices(session),
+            request_args=request.args,
             window=window,
             pending=pending,
             record_url=record_url,
+            digest=is_subscribed(session, current_user) if current_user.role in RECIPIENT_ROLES else None,
             review_url=self.review_url(),
             computed_at=computed_at,
             today=date.today(),
@@ -142,10 +121,28 @@ class DashboardView(SecureIndexView):
         """One dashboard table as a spreadsheet."""
         if key not in FIGURES:
             abort(404)
-        table = _tables(db.session)[0][key]
-        filename = f"{key}-{date.today():%Y-%m-%d}.xlsx"
+        filters = parse_filters(db.session, request.args)
+        table = _tables(db.session, filters)[0][key]
+        if filters.active:
+            table = dataclasses.replace(table, note=f"{table.note} Filtres : {filters.description}.".strip())
+        suffix = "-filtre" if filters.active else ""
+        filename = f"{key}{suffix}-{date.today():%Y-%m-%d}.xlsx"
         return Response(
             table_to_xlsx(table),
             mimetype=XLSX_MIMETYPE,
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
+
+    @expose("/rappels", methods=["POST"])
+    def digest_subscription(self):
+        """Opt in or out of the weekly « À renouveler » e-mail (officers and admins)."""
+        if not has_ability(current_user, self.write_ability) or current_user.role not in RECIPIENT_ROLES:
+            abort(403)
+        wanted = request.form.get("recevoir") == "oui"
+        set_subscription(db.session, current_user, wanted)
+        db.session.commit()
+        if wanted:
+            flash("Vous recevrez « À renouveler » chaque semaine par e-mail.", "success")
+        else:
+            flash("Vous ne recevrez plus « À renouveler » par e-mail.", "success")
+        return redirect(url_for(".index") + "#renouveler")

@@ -3,6 +3,7 @@
 from registry.models.accounts import AccountRequest, User
 from registry.models.actors import Actor, Contact, actor_axes, actor_sectors
 from registry.models.audit import AuditEvent, ImportBatch
+from registry.models.digest import DigestDelivery, DigestSubscription
 from registry.models.enums import (
     ActorStatus,
     AuditAction,
@@ -39,6 +40,8 @@ __all__ = [
     "AuditEvent",
     "Axis",
     "Contact",
+    "DigestDelivery",
+    "DigestSubscription",
     "ImportBatch",
     "ImportStatus",
     "Initiative",
