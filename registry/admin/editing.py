@@ -10,7 +10,7 @@ from flask_admin.form import SecureForm
 from flask_login import current_user
 from flask_wtf.csrf import _FlaskFormCSRF
 from sqlalchemy.exc import IntegrityError
-from wtforms import HiddenField
+from wtforms import HiddenField, TextAreaField
 
 from registry.models import AuditAction
 from registry.services.records import editing
@@ -25,6 +25,10 @@ TECHNICAL_FIELDS = (OPENED_FIELD,)
 DUPLICATE = "Enregistrement impossible : une autre fiche porte déjà cette valeur unique."
 
 
+def _lf_line_breaks(value):
+    return value.replace("\r\n", "\n") if isinstance(value, str) else value
+
+
 class RegistryForm(SecureForm):
     """Flask-Admin's CSRF-protected form, with Flask-WTF's token (the one CSRFProtect checks on every POST and
     that Flask-Admin's templates also print), so the two never disagree. The technical hidden fields are
@@ -34,6 +38,13 @@ class RegistryForm(SecureForm):
 
     class Meta:
         csrf = True
+
+        def bind_field(self, form, unbound_field, options):
+            # A browser sends a textarea's line breaks as CRLF: stored as LF, an unchanged text stays unchanged.
+            if issubclass(unbound_field.field_class, TextAreaField):
+                filters = (*unbound_field.kwargs.get("filters", ()), _lf_line_breaks)
+                return unbound_field.bind(form=form, **{**options, "filters": filters})
+            return unbound_field.bind(form=form, **options)
         csrf_class = _FlaskFormCSRF  # Flask-WTF internal, listed in registry/admin/flask_admin_overrides.py
 
         @property

@@ -16,7 +16,14 @@ from wtforms.fields.choices import SelectChoice
 from registry.models.enums import LabelledEnum
 from registry.services.history.display import format_datetime
 from registry.services.records.errors import ValidationError
-from registry.services.reference.normalize import format_date, format_money, format_number, parse_date, parse_decimal
+from registry.services.reference.normalize import (
+    format_date,
+    format_exact,
+    format_money,
+    format_number,
+    parse_date,
+    parse_decimal,
+)
 
 
 def _bool(view, value, name):
@@ -106,7 +113,8 @@ class FrenchDecimalField(fields.StringField):
             return self.raw_data[0]
         if self.data is None:
             return ""
-        return format_number(self.data).replace("\u202f", " ").replace("\u00a0", " ")
+        # Every digit the record holds: a form shown rounded would save the rounding back.
+        return format_exact(self.data).replace("\u202f", " ").replace("\u00a0", " ")
 
     def process_formdata(self, valuelist):
         if not valuelist:
