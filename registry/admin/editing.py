@@ -45,6 +45,7 @@ class RegistryForm(SecureForm):
                 filters = (*unbound_field.kwargs.get("filters", ()), _lf_line_breaks)
                 return unbound_field.bind(form=form, **{**options, "filters": filters})
             return unbound_field.bind(form=form, **options)
+
         csrf_class = _FlaskFormCSRF  # Flask-WTF internal, listed in registry/admin/flask_admin_overrides.py
 
         @property
