@@ -42,6 +42,11 @@ from registry.services.reference.labels import field_labels
 from registry.services.reference.normalize import fold
 
 
+#: The highest page number a list URL may ask for (beyond it, the database offset would overflow).
+MAX_PAGE = 100_000
+NO_SUCH_PAGE = "Cette page de la liste n'existe pas : la liste compte moins de pages."
+
+
 class AccessMixin:
     """Role check for every kind of admin view: 403 when signed in without the right, sign-in page otherwise."""
 
@@ -169,6 +174,8 @@ class SecureModelView(ModelRights, WorkbookExportMixin, EditingMixin, FlaskAdmin
         return filters or None
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        if page is not None and not 0 <= page <= MAX_PAGE:
+            abort(404, description=NO_SUCH_PAGE)
         filters = list(filters or [])
         known = filters_of(self)
         chosen = any(isinstance(known[idx], ArchiveFilter) for idx, _, _ in filters)
@@ -178,6 +185,8 @@ class SecureModelView(ModelRights, WorkbookExportMixin, EditingMixin, FlaskAdmin
         count, query = super().get_list(
             page, sort_column, sort_desc, search, filters, execute=False, page_size=page_size
         )
+        if page and count is not None and page * (page_size or self.page_size) >= count:
+            abort(404, description=NO_SUCH_PAGE)  # past the last page (a hand-typed or stale URL)
         return (count, query.options(*self.query_options).all()) if execute else (count, query)
 
     def search_clauses(self, search: str) -> list:

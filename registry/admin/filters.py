@@ -13,6 +13,8 @@ from registry.extensions import db
 from registry.services.reference.normalize import parse_decimal, parse_int
 
 YES_NO = (("1", "Oui"), ("0", "Non"))
+#: The largest id a row can have (a 32-bit INTEGER): a larger number in a URL names nothing.
+MAX_ID = 2**31 - 1
 
 
 class LazyChoices:
@@ -89,7 +91,7 @@ class ClauseFilter(BaseSQLAFilter):
 def parse_id(value) -> int | None:
     """A positive integer id from a URL, or None."""
     text = str(value).strip()
-    return int(text) if text.isdigit() else None
+    return int(text) if text.isascii() and text.isdigit() and int(text) <= MAX_ID else None
 
 
 def parse_amount(value):
