@@ -41,7 +41,6 @@ from registry.services.records.archive import is_archived
 from registry.services.reference.labels import field_labels
 from registry.services.reference.normalize import fold
 
-
 #: The highest page number a list URL may ask for (beyond it, the database offset would overflow).
 MAX_PAGE = 100_000
 NO_SUCH_PAGE = "Cette page de la liste n'existe pas : la liste compte moins de pages."
