@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import request
 from flask_admin.contrib.sqla.form import InlineModelConverter
 from flask_admin.form import BaseForm, rules
 from flask_admin.model.form import InlineFormAdmin
@@ -132,12 +133,24 @@ class ActorView(SecureModelView):
     )  # fmt: skip
     form_args = {
         "slug": {"description": "Laissez vide pour la calculer à partir du nom.", "validators": [Optional()]},
+        "postcode": {"description": "5 chiffres (59000)."},
+        "phone": {"description": "10 chiffres, espaces ou points acceptés (03 20 49 50 00)."},
         "siret": {"description": "14 chiffres, espaces acceptés."},
+        "published": {
+            "description": "Une nouvelle fiche reste hors du site public tant qu'un agent ne l'a pas publiée."
+        },
         "legal_form": {"query_factory": lambda: db.session.scalars(sa.select(LegalForm).order_by(LegalForm.label))},
     }
+    form_typed_lengths = {"siret": 20, "rna": 12, "ape_code": 8, "postcode": 8, "phone": 25}
     form_widget_args = {"description": {"rows": 4}}
     inline_models = (ContactInline(Contact),)
     inline_model_form_converter = InlineModelConverter
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        if request.method == "GET":
+            form.published.data = False  # unpublished until an officer publishes it
+        return form
 
     def render(self, template, **kwargs):
         # The list's "à relire" badges: the actors of this page a partner changed since the last review, in one

@@ -91,6 +91,8 @@ class SecureModelView(ModelRights, WorkbookExportMixin, EditingMixin, FlaskAdmin
     archived_clause = None
     #: The full-text index searched by the list's search box (actors, initiatives); None: LIKE on the columns.
     fulltext_target = None
+    #: Fields the server normalises ({name: longest input}): typed with spaces or dots, longer than stored.
+    form_typed_lengths: dict[str, int] = {}
     #: Loader options of list, details and edit queries (selectinload/joinedload: a bounded number of queries).
     query_options: tuple = ()
 

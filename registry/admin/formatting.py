@@ -6,11 +6,12 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
+from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.model import typefmt
 from flask_admin.model.form import converts
 from markupsafe import Markup
-from wtforms import fields
+from wtforms import fields, validators
 from wtforms.fields.choices import SelectChoice
 
 from registry.models.enums import LabelledEnum
@@ -184,8 +185,38 @@ class EnumSelectField(fields.SelectField):
         super().pre_validate(form)
 
 
+#: The first option of every select: nothing is chosen until someone chooses.
+CHOOSE = "— Choisir —"
+
+
 class RegistryModelConverter(AdminModelConverter):
-    """Form fields for French users: enum labels, French amounts, native date pickers."""
+    """Form fields for French users: enum labels, French amounts, native date pickers; HTML rules that say what
+    the server does (a field the server fills when empty is not ``required``; a field it normalises accepts the
+    length people type, spaces included, as given by the view's ``form_typed_lengths``)."""
+
+    def convert(self, model, mapper, name, prop, field_args, hidden_pk):
+        field = super().convert(model, mapper, name, prop, field_args, hidden_pk)
+        kwargs = getattr(field, "kwargs", {})
+        picker = getattr(field, "field_class", None)
+        if (
+            picker is not None
+            and issubclass(picker, QuerySelectField)
+            and not issubclass(picker, QuerySelectMultipleField)
+        ):  # a record picker: « — Choisir — » first, never a record chosen for you
+            kwargs["allow_blank"] = True
+            kwargs.setdefault("blank_text", CHOOSE)
+        chain = kwargs.get("validators")
+        if not chain:
+            return field
+        if any(isinstance(v, validators.Optional) for v in chain):  # declared optional by the view
+            chain[:] = [v for v in chain if not isinstance(v, validators.InputRequired)]
+        typed = (getattr(self.view, "form_typed_lengths", None) or {}).get(name)
+        if typed is not None:
+            message = f"{typed} caractères au plus."
+            chain[:] = [v for v in chain if not isinstance(v, validators.Length)] + [
+                validators.Length(max=typed, message=message)
+            ]
+        return field
 
     @converts("sqlalchemy.sql.sqltypes.Enum")
     def convert_enum(self, column, field_args, **extra):
