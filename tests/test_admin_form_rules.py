@@ -33,8 +33,8 @@ def test_an_actor_is_created_with_name_legal_form_and_a_spaced_siret_only(app, c
     assert "published" not in dict(fields)  # unpublished until an officer publishes it
     with database(app) as session:
         association = str(ref(session, LegalForm, "association").id)
-    response = post_form(client, "/admin/actor/new/",
-                         changed(fields, name="Café solidaire d'essai", legal_form=association, siret=SPACED_SIRET))  # fmt: skip
+    typed = changed(fields, name="Café solidaire d'essai", legal_form=association, siret=SPACED_SIRET)
+    response = post_form(client, "/admin/actor/new/", typed)
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     with database(app) as session:
         actor = session.scalar(sa.select(Actor).where(Actor.name == "Café solidaire d'essai"))

@@ -29,7 +29,7 @@ from registry.admin.flask_admin_overrides import (
     search_columns,
     views_of,
 )
-from registry.admin.formatting import TYPE_FORMATTERS, RegistryModelConverter
+from registry.admin.formatting import EXPORT_FORMATTERS, TYPE_FORMATTERS, RegistryModelConverter
 from registry.admin.history import history_events
 from registry.admin.lookups import escape_like
 from registry.admin.rights import ModelRights
@@ -107,7 +107,7 @@ class SecureModelView(ModelRights, WorkbookExportMixin, EditingMixin, FlaskAdmin
     simple_list_pager = False
     column_type_formatters = TYPE_FORMATTERS
     column_type_formatters_detail = TYPE_FORMATTERS
-    column_type_formatters_export = TYPE_FORMATTERS
+    column_type_formatters_export = EXPORT_FORMATTERS
     list_template = "admin/registry/list.html"
     edit_template = "admin/registry/edit.html"
     create_template = "admin/registry/create.html"

@@ -39,9 +39,12 @@ def _list(view, values, name):
     return ", ".join(str(_enum(view, v, name)) if isinstance(v, enum.Enum) else str(v) for v in values)
 
 
+#: How an empty value shows in lists and details (never « NULL » or « None »).
+EMPTY = "—"
+
 #: Type formatters shared by every view: French booleans, enum labels, numbers and dates.
 TYPE_FORMATTERS = {
-    type(None): typefmt.null_formatter,
+    type(None): lambda view, value, name: EMPTY,
     LabelledEnum: _enum,
     bool: _bool,
     list: _list,
@@ -50,6 +53,22 @@ TYPE_FORMATTERS = {
     datetime: lambda view, value, name: format_datetime(value),
     date: lambda view, value, name: format_date(value),
 }
+
+
+#: The same for exported files: an empty value is an empty cell.
+EXPORT_FORMATTERS = {**TYPE_FORMATTERS, type(None): lambda view, value, name: ""}
+
+
+#: Inline lists' wording {relation: (a row's legend, a new row's legend, the add button)}.
+INLINE_WORDING = {
+    "contacts": ("Contact", "Nouveau contact", "Ajouter un contact"),
+    "partners": ("Partenaire", "Nouveau partenaire", "Ajouter un partenaire"),
+}
+
+
+def inline_wording(relation: str, label: str) -> tuple[str, str, str]:
+    """The French words of an inline list (template global: macros imported without context read it)."""
+    return INLINE_WORDING.get(relation) or (label, f"Nouvelle ligne « {label} »", f"Ajouter une ligne « {label} »")
 
 
 def money(view, context, model, name):
