@@ -68,9 +68,7 @@ def init_errors(app: Flask) -> None:
         if error.code == 413:
             # The body was refused: reading request.form again (e.g. the page's logout form) would raise again.
             request.__dict__["form"] = request.__dict__["files"] = ImmutableMultiDict()
-        # A French description given with abort(); Werkzeug's own (English) ones are never shown.
-        own = error.description if error.description != type(error).description else None
-        return render_error(error.code, own)
+        return render_error(error.code)
 
     @app.errorhandler(Exception)
     def internal_error(error):

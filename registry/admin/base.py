@@ -11,7 +11,7 @@ Flask-Admin's private internals is in ``flask_admin_overrides.py``.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, make_response, redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.actions import action
 from flask_admin.babel import lazy_gettext, ngettext
@@ -34,6 +34,7 @@ from registry.admin.history import history_events
 from registry.admin.lookups import escape_like
 from registry.admin.rights import ModelRights
 from registry.auth.permissions import READ, READ_PERSONAL, WRITE, has_ability
+from registry.errors import render_error
 from registry.extensions import db
 from registry.services.outputs.spreadsheet import neutralise_formula
 from registry.services.public import fulltext
@@ -176,7 +177,7 @@ class SecureModelView(ModelRights, WorkbookExportMixin, EditingMixin, FlaskAdmin
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
         if page is not None and not 0 <= page <= MAX_PAGE:
-            abort(404, description=NO_SUCH_PAGE)
+            abort(make_response(render_error(404, NO_SUCH_PAGE)))
         filters = list(filters or [])
         known = filters_of(self)
         chosen = any(isinstance(known[idx], ArchiveFilter) for idx, _, _ in filters)
@@ -187,7 +188,7 @@ class SecureModelView(ModelRights, WorkbookExportMixin, EditingMixin, FlaskAdmin
             page, sort_column, sort_desc, search, filters, execute=False, page_size=page_size
         )
         if page and count is not None and page * (page_size or self.page_size) >= count:
-            abort(404, description=NO_SUCH_PAGE)  # past the last page (a hand-typed or stale URL)
+            abort(make_response(render_error(404, NO_SUCH_PAGE)))  # past the last page (a hand-typed or stale URL)
         return (count, query.options(*self.query_options).all()) if execute else (count, query)
 
     def search_clauses(self, search: str) -> list:
