@@ -38,3 +38,9 @@ def test_range_messages_echo_the_value_without_template_agreement(app, client, a
     page = post_form(client, "/admin/actor/new/", changed(fields, name="Essai", legal_form=association,
                                                           founding_year="1700")).get_data(as_text=True)  # fmt: skip
     assert "« 1700 » est en dessous du minimum (1800)" in page
+
+
+def test_a_form_just_opened_shows_no_error(app, client, auth):
+    auth.as_role("officer")
+    page = client.get("/admin/actor/new/").get_data(as_text=True)
+    assert "error-summary" not in page and "obligatoire." not in page

@@ -133,7 +133,8 @@ class EditingMixin:
         could be read too, so that every message shows at the first submit (not the service's at the second)."""
         valid = super().validate_form(form)
         endpoint = (request.endpoint or "").rpartition(".")[2]
-        if not valid and type(self).cleaner is not None and endpoint in ("create_view", "edit_view"):
+        submitted = request.method == "POST" and endpoint in ("create_view", "edit_view")
+        if not valid and submitted and type(self).cleaner is not None:
             self._service_errors(form, request.args.get("id") if endpoint == "edit_view" else None)
         return valid
 
