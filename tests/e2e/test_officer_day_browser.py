@@ -64,3 +64,16 @@ def test_officer_forms_summary_and_review_queue(watched, officer, width):
     assert page.locator("button", has_text="Marquer comme relu").count() >= 1
     screenshot(page, f"i13-review-queue-{width}")
     assert page.csp.violations(page) == []
+
+
+def test_export_feedback_stops_when_the_file_has_arrived(watched, officer):
+    page = watched()
+    sign_in(page, officer)
+    page.goto("/admin/export/")
+    with page.expect_download() as download:
+        page.click("a[href$='registre.xlsx']")
+    assert download.value.suggested_filename.startswith("registre-ess-")
+    progress = page.locator("#export-progress")
+    progress.locator(".progress-text", has_text="Fichier prêt").wait_for()
+    assert not progress.locator("progress").is_visible()
+    assert page.csp.violations(page) == []
