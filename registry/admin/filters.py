@@ -39,10 +39,13 @@ class LazyChoices:
 
 
 def reference_choices(model, label_attr: str = "label", order_attr: str | None = None) -> LazyChoices:
-    """Options id → label of a reference table."""
+    """Options id → label of a reference table (in the model's ``in_order()`` when it has one)."""
     label = getattr(model, label_attr)
-    order = getattr(model, order_attr) if order_attr else label
-    return LazyChoices(lambda: sa.select(model.id, label).order_by(order))
+    if order_attr:
+        order = (getattr(model, order_attr),)
+    else:
+        order = model.in_order() if hasattr(model, "in_order") else (label,)
+    return LazyChoices(lambda: sa.select(model.id, label).order_by(*order))
 
 
 class ClauseFilter(BaseSQLAFilter):

@@ -6,6 +6,7 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
+import sqlalchemy as sa
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.model import typefmt
@@ -14,6 +15,7 @@ from markupsafe import Markup
 from wtforms import fields, validators
 from wtforms.fields.choices import SelectChoice
 
+from registry.extensions import db
 from registry.models.enums import LabelledEnum
 from registry.services.history.display import format_datetime
 from registry.services.records.errors import ValidationError
@@ -224,6 +226,10 @@ class RegistryModelConverter(AdminModelConverter):
         ):  # a record picker: « — Choisir — » first, never a record chosen for you
             kwargs["allow_blank"] = True
             kwargs.setdefault("blank_text", CHOOSE)
+        remote = getattr(getattr(prop, "mapper", None), "class_", None)
+        if picker is not None and issubclass(picker, QuerySelectField) and hasattr(remote, "in_order"):
+            order = remote.in_order()  # quartiers: the one order of every list
+            kwargs["query_factory"] = lambda: db.session.scalars(sa.select(remote).order_by(*order)).all()
         chain = kwargs.get("validators")
         if not chain:
             return field
