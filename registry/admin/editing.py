@@ -23,6 +23,8 @@ SOURCE = "admin"
 #: The hidden field carrying the record's sealed state as the form was opened (version inside).
 OPENED_FIELD = "opened_state"
 TECHNICAL_FIELDS = (OPENED_FIELD,)
+#: Form fields that are answers to a warning, never copied onto the record.
+CONFIRMATION_PREFIX = "confirm_"
 #: Flask-Admin's message for a unique value already taken (its Unique validator).
 ALREADY = lazy_gettext("Already exists.")
 DUPLICATE = "Enregistrement impossible : une autre fiche porte déjà cette valeur unique."
@@ -71,8 +73,9 @@ class RegistryForm(SecureForm):
 
     def populate_obj(self, obj) -> None:
         for form_field in self:
-            if form_field.short_name not in TECHNICAL_FIELDS:
-                form_field.populate_obj(obj, form_field.short_name)
+            name = form_field.short_name
+            if name not in TECHNICAL_FIELDS and not name.startswith(CONFIRMATION_PREFIX):
+                form_field.populate_obj(obj, name)
 
 
 def inline_entry(form, relation: str, child_id, position):
@@ -148,7 +151,8 @@ class EditingMixin:
             with session.no_autoflush:
                 for form_field in form:
                     name = form_field.short_name
-                    if name in TECHNICAL_FIELDS or name in self.audited_children or not _replaceable(form_field):
+                    skipped = name in TECHNICAL_FIELDS or name.startswith(CONFIRMATION_PREFIX)
+                    if skipped or name in self.audited_children or not _replaceable(form_field):
                         continue
                     try:
                         form_field.populate_obj(model, name)
