@@ -32,8 +32,8 @@ def test_a_postcode_outside_is_a_warning_then_saved_once_confirmed(app, client, 
 
 def test_a_position_outside_is_a_warning(app, client, auth):
     auth.as_role("officer")
-    page = post_form(client, "/admin/actor/new/",
-                     new_actor_form(client, app, latitude="48,8566", longitude="2,3522")).get_data(as_text=True)  # fmt: skip
+    typed = new_actor_form(client, app, latitude="48,8566", longitude="2,3522")
+    page = post_form(client, "/admin/actor/new/", typed).get_data(as_text=True)
     assert "La position (48.8566, 2.3522) est hors de Lille, Hellemmes et Lomme" in page
 
 
