@@ -40,8 +40,18 @@ def render_error(code: int, message: str | None = None):
     return render_template("errors/error.html", code=code, title=title, message=text), code
 
 
+NUL_MESSAGE = "L'adresse contient un caractère nul, qui ne peut être ni cherché ni enregistré : retirez-le."
+
+
 def init_errors(app: Flask) -> None:
     """Register the handlers."""
+
+    @app.before_request
+    def refuse_nul_characters():
+        # No database text holds a NUL (PostgreSQL refuses it outright): a 400 here, never a 500 further on.
+        if any("\x00" in key or "\x00" in value for key, value in request.args.items(multi=True)):
+            return render_error(400, NUL_MESSAGE)
+        return None
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

@@ -59,7 +59,9 @@ class FormReader(HTMLParser):
             self.fields += [(self._select, v) for v in chosen]
             self._select = None
         elif tag == "textarea" and self._textarea:
-            self.fields.append((self._textarea, self._text.removeprefix("\n")))
+            # A browser drops the newline after <textarea> and submits line breaks as CRLF.
+            text = self._text.replace("\r\n", "\n").removeprefix("\n").replace("\n", "\r\n")
+            self.fields.append((self._textarea, text))
             self._textarea = None
 
     def handle_data(self, data):

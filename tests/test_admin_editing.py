@@ -8,7 +8,17 @@ import pytest
 import sqlalchemy as sa
 
 from registry.extensions import db
-from registry.models import Actor, ActorStatus, AuditAction, AuditEvent, Axis, Contact, Initiative, Partnership
+from registry.models import (
+    Actor,
+    ActorStatus,
+    AuditAction,
+    AuditEvent,
+    Axis,
+    Contact,
+    Initiative,
+    LegalForm,
+    Partnership,
+)
 from tests.admin_support import changed, count, database, fresh, post_form, read_form
 from tests.factories import luhn_siret, make_actor, make_contact, make_initiative, make_partnership, ref
 
@@ -153,7 +163,9 @@ def test_initiative_date_order_and_amount_are_checked(app, client, auth):
 def test_create_actor_is_audited(app, client, auth):
     auth.as_role("officer")
     html = client.get("/admin/actor/new/").get_data(as_text=True)
-    legal_form = dict(read_form(html))["legal_form"]
+    assert dict(read_form(html))["legal_form"] == "__None"  # nothing chosen for the officer
+    with database(app) as session:
+        legal_form = str(ref(session, LegalForm, "association").id)
     fields = changed(read_form(html), name="Coopérative Neuve", legal_form=legal_form, siret=luhn_siret())
     response = post_form(client, "/admin/actor/new/", fields)
     assert response.status_code == 302

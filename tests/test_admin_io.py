@@ -170,6 +170,17 @@ def test_full_export_by_role_and_audit(client, auth, app):
         assert len(events) == 2 and {e.source for e in events} == {"admin"}
 
 
+def test_an_officer_exports_without_contacts_like_the_cli(client, auth, app):
+    with app.app_context():
+        make_contact(db.session, make_actor(db.session, name="Atelier"), full_name="Camille Privée")
+        db.session.commit()
+    auth.as_role("officer")
+    assert "registre.xlsx?contacts=0" in client.get("/admin/export/").get_data(as_text=True)
+    response = client.get("/admin/export/registre.xlsx?contacts=0")
+    sheets = openpyxl.load_workbook(io.BytesIO(response.data)).sheetnames
+    assert "Contacts" not in sheets and "Acteurs" in sheets
+
+
 def test_scdl_download(client, auth):
     auth.as_role("analyst")
     response = client.get("/admin/export/subventions.csv?tout=1")

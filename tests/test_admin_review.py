@@ -3,6 +3,8 @@ for officers, marked reviewed, and flagged on the actor's list and form until th
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -107,3 +109,20 @@ def test_analysts_have_no_review_queue(app, client, auth, changed_actor):
     auth.as_role("analyst")
     assert client.get("/admin/a-relire/").status_code == 403
     assert "modification faite par des partenaires" not in client.get("/admin/").get_data(as_text=True)
+
+
+def test_each_row_has_its_own_reviewed_button_named_like_its_column(app, client, auth, changed_actor):
+    from tests.admin_support import post_form, read_form
+
+    officer_id = auth.as_role("officer")
+    page = client.get("/admin/a-relire/").get_data(as_text=True)
+    headers = [" ".join(h.split()) for h in re.findall(r'<th class="column-header[^>]*>(.*?)</th>', page, re.S)]
+    assert "Marquer comme relu" in headers and "Rétablir" in headers and "Annuler" not in headers
+    assert page.count('btn-outline-primary">Marquer comme relu</button>') == 1  # one per row
+    assert ">Rétablir</button>" in page
+    assert 'data-confirm="Rétablir les valeurs' in page  # undoing asks first
+    response = post_form(client, "/admin/a-relire/action/", read_form(page, "/admin/a-relire/action/"))
+    assert response.status_code == 302
+    with database(app) as session:
+        event = session.scalar(sa.select(AuditEvent).where(AuditEvent.source == "partner"))
+        assert event.reviewed_at is not None and event.reviewed_by_id == officer_id

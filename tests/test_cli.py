@@ -99,7 +99,7 @@ def test_create_partner_by_siret_or_slug(runner, session, monkeypatch):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--email", "x@example.org", "--role", "superuser"], "Rôle inconnu"),
+        (["--email", "x@example.org", "--role", "superuser"], "Rôle : valeur inconnue"),
         (["--email", "x@example.org", "--role", "partner"], "doit être rattaché à un acteur"),
         (["--email", "x@example.org", "--role", "partner", "--actor", "inconnu"], "Aucun acteur ne correspond"),
         (["--email", "pas-un-courriel", "--role", "officer"], "Adresse électronique invalide"),

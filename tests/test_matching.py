@@ -35,7 +35,7 @@ def test_quartier_matching(reference, typed, code):
 
 
 def test_unknown_quartier_lists_allowed_values(reference):
-    with pytest.raises(ValidationError, match=r"Quartier inconnu.*Fives.*Wazemmes"):
+    with pytest.raises(ValidationError, match=r"Quartier : valeur inconnue.*Fives.*Wazemmes"):
         reference.quartiers.get("Roubaix")
 
 

@@ -61,8 +61,9 @@ GOOD = xlsx({"Acteurs": actors_sheet(actor(1))})
         (reader.OLE_MAGIC + b"\x00" * 4000, "Excel 97-2003 (.xls)"),
         (b"", "Le fichier est vide"),
         (GOOD[: len(GOOD) // 2], "endommagé"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n", "document PDF"),
     ],
-    ids=["csv", "html", "random", "renamed-xls", "empty-file", "truncated"],
+    ids=["csv", "html", "random", "renamed-xls", "empty-file", "truncated", "pdf"],
 )
 def test_import_refuses_what_is_not_an_xlsx(session, data, fragment):
     assert_refused(session, data, fragment)

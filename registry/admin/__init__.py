@@ -14,7 +14,8 @@ from registry.admin.actors import ActorView
 from registry.admin.annual_report import AnnualReportView
 from registry.admin.audit import AuditEventView, ImportBatchView, ReviewQueueView
 from registry.admin.dashboard import DashboardView
-from registry.admin.flask_admin_overrides import views_of
+from registry.admin.flask_admin_overrides import french_catalogue, views_of
+from registry.admin.formatting import inline_wording
 from registry.admin.history import entity_name, event_changes, source_name
 from registry.admin.initiatives import InitiativeView
 from registry.admin.loans import LoanReportView, ProgrammeView
@@ -38,13 +39,15 @@ from registry.templating import csp_nonce
 
 def init_admin(app: Flask) -> Admin:
     """A fresh Admin with every view (never a module-level object: create_app may run many times)."""
+    catalogue = str(Path(__file__).resolve().parent.parent / "translations")
+    french_catalogue(catalogue)
     admin = Admin(
         app,
         name="Registre ESS",
         index_view=DashboardView(name="Tableau de bord", url="/admin"),
         theme=Bootstrap4Theme(base_template="admin/registry_base.html", swatch="default", fluid=True),
         csp_nonce_generator=csp_nonce,
-        translations_path=str(Path(__file__).resolve().parent.parent / "translations"),
+        translations_path=catalogue,
     )
     admin.add_view(ActorView(Actor, name="Acteurs", endpoint="actor"))
     admin.add_view(InitiativeView(Initiative, name="Initiatives", endpoint="initiative"))
@@ -80,6 +83,7 @@ def init_admin(app: Flask) -> Admin:
 
 def _register_helpers(app: Flask, admin: Admin) -> None:
     """Template filters of the back office, and no caching of its pages."""
+    app.jinja_env.globals["inline_wording"] = inline_wording
     app.jinja_env.filters.update(
         entity_fr=entity_name,
         source_fr=source_name,

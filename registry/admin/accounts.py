@@ -13,6 +13,7 @@ from flask_admin.actions import action
 from flask_login import current_user
 from sqlalchemy import orm as so
 
+from registry.admin import filters as f
 from registry.admin.base import SecureModelView
 from registry.admin.editing import OPENED_FIELD
 from registry.admin.forms import AdminForm
@@ -94,7 +95,10 @@ class UserView(AdminOnlyView):
     )
     column_export_list = column_details_list
     column_searchable_list = ("email", "full_name")
-    column_filters = ("role", "active")
+    column_filters = (
+        f.equals(User.role, "Rôle", Role.choices(), parse=Role),
+        f.yes_no(User.active, "Actif"),
+    )
     column_default_sort = "email"
     column_labels = {
         "email": "Adresse électronique",

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import request
 from flask_admin.contrib.sqla.form import InlineModelConverter
 from flask_admin.form import BaseForm, rules
 from flask_admin.model.form import InlineFormAdmin
 from markupsafe import Markup
 from sqlalchemy import orm as so
+from wtforms import BooleanField
 from wtforms.validators import Optional
 
 from registry.admin import filters as f
@@ -31,7 +33,12 @@ from registry.models.actors import ESUS_VALIDITY
 from registry.services.history.review import actors_with_pending_changes, pending_clause
 from registry.services.public import directory
 from registry.services.records.actors import clean_actor, clean_contact
+from registry.services.records.errors import ValidationErrors
+from registry.services.records.places import place_warnings
 from registry.services.reference.labels import field_labels
+
+#: The check box confirming a place outside the territory (a form field, never a column).
+CONFIRM_PLACE = "confirm_place"
 
 
 class ContactInline(InlineFormAdmin):
@@ -119,25 +126,52 @@ class ActorView(SecureModelView):
     form_columns = (
         "name", "slug", "legal_form", "status", "published", "siret", "rna", "ape_code", "esus_date", "siae_type",
         "description", "website", "email", "phone", "address", "postcode", "commune", "quartier", "latitude",
-        "longitude", "employees", "volunteers", "founding_year", "axes", "sectors", "contacts",
+        "longitude", CONFIRM_PLACE, "employees", "volunteers", "founding_year", "axes", "sectors", "contacts",
     )  # fmt: skip
+    form_extra_fields = {CONFIRM_PLACE: BooleanField(
+        "Lieu hors de Lille, Hellemmes et Lomme confirmé",
+        description="À cocher quand la structure est bien située hors du territoire (le registre l'accepte alors).",
+    )}  # fmt: skip
     form_rules = (
         rules.FieldSet(("name", "slug", "legal_form", "status", "published", "description"), "Identité"),
         rules.FieldSet(("siret", "rna", "ape_code", "esus_date", "siae_type"), "Identifiants et agréments"),
         rules.FieldSet(("axes", "sectors", "quartier"), "Place dans le plan ESS"),
-        rules.FieldSet(("website", "email", "phone", "address", "postcode", "commune", "latitude", "longitude"),
-                       "Coordonnées de la structure"),
+        rules.FieldSet(("website", "email", "phone", "address", "postcode", "commune", "latitude", "longitude",
+                        CONFIRM_PLACE), "Coordonnées de la structure"),
         rules.FieldSet(("employees", "volunteers", "founding_year"), "Chiffres clés"),
         rules.FieldSet(("contacts",), "Personnes à contacter (données personnelles)"),
     )  # fmt: skip
     form_args = {
         "slug": {"description": "Laissez vide pour la calculer à partir du nom.", "validators": [Optional()]},
+        "postcode": {"description": "5 chiffres (59000)."},
+        "phone": {"description": "10 chiffres, espaces ou points acceptés (03 20 49 50 00)."},
         "siret": {"description": "14 chiffres, espaces acceptés."},
+        "published": {
+            "description": "Une nouvelle fiche reste hors du site public tant qu'un agent ne l'a pas publiée."
+        },
         "legal_form": {"query_factory": lambda: db.session.scalars(sa.select(LegalForm).order_by(LegalForm.label))},
     }
+    form_typed_lengths = {"siret": 20, "rna": 12, "ape_code": 8, "postcode": 8, "phone": 25}
     form_widget_args = {"description": {"rows": 4}}
     inline_models = (ContactInline(Contact),)
     inline_model_form_converter = InlineModelConverter
+
+    def on_model_change(self, form, model, is_created):
+        """A place outside the territory, typed now, is a warning to confirm with the form's check box."""
+        super().on_model_change(form, model, is_created)
+        state = sa.inspect(model)
+        moved = is_created or any(state.attrs[n].history.has_changes() for n in ("postcode", "latitude", "longitude"))
+        confirmed = CONFIRM_PLACE in form and form[CONFIRM_PLACE].data
+        warnings = place_warnings(model.postcode, model.latitude, model.longitude) if moved and not confirmed else {}
+        if warnings:
+            hint = " Vérifiez-le, ou cochez « Lieu hors de Lille, Hellemmes et Lomme confirmé »."
+            raise ValidationErrors({name: message + hint for name, message in warnings.items()})
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        if request.method == "GET":
+            form.published.data = False  # unpublished until an officer publishes it
+        return form
 
     def render(self, template, **kwargs):
         # The list's "à relire" badges: the actors of this page a partner changed since the last review, in one

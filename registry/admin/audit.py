@@ -68,6 +68,12 @@ class ReadOnlyView(SecureModelView):
     allow_delete = False
 
 
+#: The words of the review queue's buttons, also its column headers.
+REVERT = "Rétablir"
+REVERT_QUESTION = "Rétablir les valeurs d'avant cette modification ? Le rétablissement figurera au journal."
+REVIEWED = "Marquer comme relu"
+
+
 def _revert_button(view, context, model, name):
     if not view.can_revert(model):
         return ""
@@ -75,9 +81,21 @@ def _revert_button(view, context, model, name):
         '<form method="post" action="{}" class="d-inline">'
         '<input type="hidden" name="csrf_token" value="{}"><input type="hidden" name="id" value="{}">'
         '<input type="hidden" name="url" value="{}">'
-        '<button type="submit" class="btn btn-sm btn-outline-danger" title="Remettre les valeurs d\'avant">'
-        "Rétablir</button></form>"
-    ).format(view.get_url(".revert_view"), generate_csrf(), model.id, request.full_path)
+        '<button type="submit" class="btn btn-sm btn-outline-danger" title="Remettre les valeurs d\'avant" '
+        'data-confirm="{}">{}</button></form>'
+    ).format(view.get_url(".revert_view"), generate_csrf(), model.id, request.full_path, REVERT_QUESTION, REVERT)
+
+
+def _reviewed_button(view, context, model, name):
+    """« Marquer comme relu » for one row: Flask-Admin's bulk action, posted for this event alone."""
+    if not view.is_action_allowed("reviewed"):
+        return ""
+    return Markup(
+        '<form method="post" action="{}" class="d-inline">'
+        '<input type="hidden" name="csrf_token" value="{}"><input type="hidden" name="action" value="reviewed">'
+        '<input type="hidden" name="rowid" value="{}"><input type="hidden" name="url" value="{}">'
+        '<button type="submit" class="btn btn-sm btn-outline-primary">{}</button></form>'
+    ).format(view.get_url(".action_view"), generate_csrf(), model.id, request.full_path, REVIEWED)
 
 
 class RevertMixin:
@@ -144,14 +162,15 @@ class ReviewQueueView(AuditEventView):
 
     is_review_queue = True
     required_ability = WRITE
-    column_list = ("created_at", "user_label", "entity_type", "entity_label", "changes", "revert")
+    column_list = ("created_at", "user_label", "entity_type", "entity_label", "changes", "reviewed", "revert")
     column_default_sort = [("created_at", False), ("id", False)]
-    column_formatters = {**AuditEventView.column_formatters, "changes": _changes, "revert": _revert_button}
+    column_formatters = {**AuditEventView.column_formatters, "changes": _changes, "reviewed": _reviewed_button,
+                         "revert": _revert_button}  # fmt: skip
     column_filters = ()
     column_searchable_list = ("entity_label", "user_label")
 
     def __init__(self, model, session=None, **kwargs):
-        self.column_labels = {**field_labels(model.__name__), "revert": "Annuler"}
+        self.column_labels = {**field_labels(model.__name__), "reviewed": REVIEWED, "revert": REVERT}
         super().__init__(model, session, **kwargs)
 
     def scope_query(self, query):
@@ -160,7 +179,7 @@ class ReviewQueueView(AuditEventView):
     def is_action_allowed(self, name: str) -> bool:
         return name == "reviewed" and self.writable
 
-    @action("reviewed", "Marquer comme relu")
+    @action("reviewed", REVIEWED)
     def action_reviewed(self, ids):
         count = mark_reviewed(self.db_session, self.records_for_ids(ids), current_user)
         self.db_session.commit()

@@ -11,7 +11,7 @@ Flask-Admin's private internals is in ``flask_admin_overrides.py``.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, make_response, redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.actions import action
 from flask_admin.babel import lazy_gettext, ngettext
@@ -29,10 +29,11 @@ from registry.admin.flask_admin_overrides import (
     search_columns,
     views_of,
 )
-from registry.admin.formatting import TYPE_FORMATTERS, RegistryModelConverter
+from registry.admin.formatting import EXPORT_FORMATTERS, TYPE_FORMATTERS, RegistryModelConverter
 from registry.admin.history import history_events
 from registry.admin.lookups import escape_like
 from registry.admin.rights import ModelRights
+from registry.errors import render_error
 from registry.extensions import db
 from registry.services.accounts.abilities import READ, READ_PERSONAL, WRITE, has_ability
 from registry.services.outputs.spreadsheet import neutralise_formula
@@ -40,6 +41,10 @@ from registry.services.public import fulltext
 from registry.services.records.archive import is_archived
 from registry.services.reference.labels import field_labels
 from registry.services.reference.normalize import fold
+
+#: The highest page number a list URL may ask for (beyond it, the database offset would overflow).
+MAX_PAGE = 100_000
+NO_SUCH_PAGE = "Cette page de la liste n'existe pas : la liste compte moins de pages."
 
 
 class AccessMixin:
@@ -87,6 +92,8 @@ class SecureModelView(ModelRights, WorkbookExportMixin, EditingMixin, FlaskAdmin
     archived_clause = None
     #: The full-text index searched by the list's search box (actors, initiatives); None: LIKE on the columns.
     fulltext_target = None
+    #: Fields the server normalises ({name: longest input}): typed with spaces or dots, longer than stored.
+    form_typed_lengths: dict[str, int] = {}
     #: Loader options of list, details and edit queries (selectinload/joinedload: a bounded number of queries).
     query_options: tuple = ()
 
@@ -101,7 +108,7 @@ class SecureModelView(ModelRights, WorkbookExportMixin, EditingMixin, FlaskAdmin
     simple_list_pager = False
     column_type_formatters = TYPE_FORMATTERS
     column_type_formatters_detail = TYPE_FORMATTERS
-    column_type_formatters_export = TYPE_FORMATTERS
+    column_type_formatters_export = EXPORT_FORMATTERS
     list_template = "admin/registry/list.html"
     edit_template = "admin/registry/edit.html"
     create_template = "admin/registry/create.html"
@@ -169,6 +176,8 @@ class SecureModelView(ModelRights, WorkbookExportMixin, EditingMixin, FlaskAdmin
         return filters or None
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        if page is not None and not 0 <= page <= MAX_PAGE:
+            abort(make_response(render_error(404, NO_SUCH_PAGE)))
         filters = list(filters or [])
         known = filters_of(self)
         chosen = any(isinstance(known[idx], ArchiveFilter) for idx, _, _ in filters)
@@ -178,6 +187,8 @@ class SecureModelView(ModelRights, WorkbookExportMixin, EditingMixin, FlaskAdmin
         count, query = super().get_list(
             page, sort_column, sort_desc, search, filters, execute=False, page_size=page_size
         )
+        if page and count is not None and page * (page_size or self.page_size) >= count:
+            abort(make_response(render_error(404, NO_SUCH_PAGE)))  # past the last page (a hand-typed or stale URL)
         return (count, query.options(*self.query_options).all()) if execute else (count, query)
 
     def search_clauses(self, search: str) -> list:

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from flask import current_app, flash, request
 from flask_admin.actions import action
+from flask_admin.babel import lazy_gettext
 from flask_admin.form import SecureForm
 from flask_login import current_user
 from flask_wtf.csrf import _FlaskFormCSRF
 from sqlalchemy.exc import IntegrityError
-from wtforms import HiddenField
+from wtforms import HiddenField, TextAreaField
 
 from registry.models import AuditAction
 from registry.services.records import editing
@@ -22,7 +23,21 @@ SOURCE = "admin"
 #: The hidden field carrying the record's sealed state as the form was opened (version inside).
 OPENED_FIELD = "opened_state"
 TECHNICAL_FIELDS = (OPENED_FIELD,)
+#: Form fields that are answers to a warning, never copied onto the record.
+CONFIRMATION_PREFIX = "confirm_"
+#: Flask-Admin's message for a unique value already taken (its Unique validator).
+ALREADY = lazy_gettext("Already exists.")
 DUPLICATE = "Enregistrement impossible : une autre fiche porte déjà cette valeur unique."
+
+
+def _lf_line_breaks(value):
+    return value.replace("\r\n", "\n") if isinstance(value, str) else value
+
+
+def _replaceable(form_field) -> bool:
+    """A field without message, or with only Flask-Admin's « already exists »: the service's message, which names
+    the record holding the value, takes its place."""
+    return [str(e) for e in form_field.errors or []] in ([], [str(ALREADY)])
 
 
 class RegistryForm(SecureForm):
@@ -34,6 +49,14 @@ class RegistryForm(SecureForm):
 
     class Meta:
         csrf = True
+
+        def bind_field(self, form, unbound_field, options):
+            # A browser sends a textarea's line breaks as CRLF: stored as LF, an unchanged text stays unchanged.
+            if issubclass(unbound_field.field_class, TextAreaField):
+                filters = (*unbound_field.kwargs.get("filters", ()), _lf_line_breaks)
+                return unbound_field.bind(form=form, **{**options, "filters": filters})
+            return unbound_field.bind(form=form, **options)
+
         csrf_class = _FlaskFormCSRF  # Flask-WTF internal, listed in registry/admin/flask_admin_overrides.py
 
         @property
@@ -50,8 +73,9 @@ class RegistryForm(SecureForm):
 
     def populate_obj(self, obj) -> None:
         for form_field in self:
-            if form_field.short_name not in TECHNICAL_FIELDS:
-                form_field.populate_obj(obj, form_field.short_name)
+            name = form_field.short_name
+            if name not in TECHNICAL_FIELDS and not name.startswith(CONFIRMATION_PREFIX):
+                form_field.populate_obj(obj, name)
 
 
 def inline_entry(form, relation: str, child_id, position):
@@ -106,6 +130,43 @@ class EditingMixin:
             "cleaner": type(self).cleaner,
             "children": self.audited_children,
         }
+
+    def validate_form(self, form) -> bool:
+        """Flask-Admin's check of the typed values; when it fails, the record's service checks the values that
+        could be read too, so that every message shows at the first submit (not the service's at the second)."""
+        valid = super().validate_form(form)
+        endpoint = (request.endpoint or "").rpartition(".")[2]
+        submitted = request.method == "POST" and endpoint in ("create_view", "edit_view")
+        if not valid and submitted and type(self).cleaner is not None:
+            self._service_errors(form, request.args.get("id") if endpoint == "edit_view" else None)
+        return valid
+
+    def _service_errors(self, form, ident) -> None:
+        session = self.db_session
+        model = self.get_one(ident) if ident else self.build_new_instance()
+        if model is None:
+            return
+        savepoint = session.begin_nested()
+        try:
+            with session.no_autoflush:
+                for form_field in form:
+                    name = form_field.short_name
+                    skipped = name in TECHNICAL_FIELDS or name.startswith(CONFIRMATION_PREFIX)
+                    if skipped or name in self.audited_children or not _replaceable(form_field):
+                        continue
+                    try:
+                        form_field.populate_obj(model, name)
+                    except (TypeError, ValueError, AttributeError):
+                        continue
+                try:
+                    type(self).cleaner(session, model)
+                except ValidationErrors as exc:
+                    for name, message in exc.errors.items():
+                        target = next((form[n] for n in (name, name.removesuffix("_id")) if n in form), None)
+                        if target is not None and _replaceable(target):
+                            target.errors = [message]
+        finally:
+            savepoint.rollback()  # nothing of this trial is kept: the record is read again
 
     # -- messages ----------------------------------------------------------------------------------------
     def show_errors(self, form, exc: ValidationErrors) -> None:

@@ -13,6 +13,8 @@ from registry.extensions import db
 from registry.services.reference.normalize import parse_decimal, parse_int
 
 YES_NO = (("1", "Oui"), ("0", "Non"))
+#: The largest id a row can have (a 32-bit INTEGER): a larger number in a URL names nothing.
+MAX_ID = 2**31 - 1
 
 
 class LazyChoices:
@@ -37,10 +39,13 @@ class LazyChoices:
 
 
 def reference_choices(model, label_attr: str = "label", order_attr: str | None = None) -> LazyChoices:
-    """Options id → label of a reference table."""
+    """Options id → label of a reference table (in the model's ``in_order()`` when it has one)."""
     label = getattr(model, label_attr)
-    order = getattr(model, order_attr) if order_attr else label
-    return LazyChoices(lambda: sa.select(model.id, label).order_by(order))
+    if order_attr:
+        order = (getattr(model, order_attr),)
+    else:
+        order = model.in_order() if hasattr(model, "in_order") else (label,)
+    return LazyChoices(lambda: sa.select(model.id, label).order_by(*order))
 
 
 class ClauseFilter(BaseSQLAFilter):
@@ -89,7 +94,7 @@ class ClauseFilter(BaseSQLAFilter):
 def parse_id(value) -> int | None:
     """A positive integer id from a URL, or None."""
     text = str(value).strip()
-    return int(text) if text.isdigit() else None
+    return int(text) if text.isascii() and text.isdigit() and int(text) <= MAX_ID else None
 
 
 def parse_amount(value):

@@ -70,6 +70,9 @@ INTERNALS = (
              "picker searches when its model has no folded text"),
     Internal("flask_admin.form.BaseForm", "_obj", "set by AdminForm", "Flask-Admin's Unique validator reads the "
              "edited record there; AdminForm is Flask-WTF's form, not Flask-Admin's", where="registry/admin/forms.py"),
+    Internal("flask_babel.Domain", "get_translations_cache", "filled at start-up", "Flask-Babel merges a domain's "
+             "directories in order, the last winning, and Flask-Admin puts the application's catalogue first: its "
+             "stale French would win over the registry's (french_catalogue)", ("ctx",)),
     Internal("flask_wtf.csrf._FlaskFormCSRF", "", "used as csrf_class", "one CSRF token for Flask-Admin's forms and "
              "the app-wide CSRFProtect (RegistryForm)", where="registry/admin/editing.py"),
 )  # fmt: skip
@@ -110,6 +113,22 @@ SEARCHED = "registry_text_search"
 def views_of(admin) -> list:
     """Every view of an ``Admin`` (``Admin._views``)."""
     return list(admin._views) if admin is not None else []
+
+
+def french_catalogue(path: str) -> None:
+    """Make the registry's French catalogue (``path``/fr/LC_MESSAGES/admin.mo) win over Flask-Admin's own: both
+    merged, the registry's last, put in the cache of Flask-Admin's translation domain under the locale "fr"."""
+    from babel import support
+    from flask_admin import babel as admin_babel
+    from flask_admin import translations
+
+    merged = support.Translations()
+    for dirname in (translations.__path__[0], path):
+        catalog = support.Translations.load(dirname, ["fr"], "admin")
+        merged.merge(catalog)
+        if hasattr(catalog, "plural"):
+            merged.plural = catalog.plural
+    admin_babel.domain.get_translations_cache(None)[("fr", admin_babel.domain.domain[0])] = merged
 
 
 def filters_of(view) -> list:

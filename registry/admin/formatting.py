@@ -6,17 +6,27 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
+import sqlalchemy as sa
+from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.model import typefmt
 from flask_admin.model.form import converts
 from markupsafe import Markup
-from wtforms import fields
+from wtforms import fields, validators
 from wtforms.fields.choices import SelectChoice
 
+from registry.extensions import db
 from registry.models.enums import LabelledEnum
 from registry.services.history.display import format_datetime
 from registry.services.records.errors import ValidationError
-from registry.services.reference.normalize import format_date, format_money, format_number, parse_date, parse_decimal
+from registry.services.reference.normalize import (
+    format_date,
+    format_exact,
+    format_money,
+    format_number,
+    parse_date,
+    parse_decimal,
+)
 
 
 def _bool(view, value, name):
@@ -31,9 +41,12 @@ def _list(view, values, name):
     return ", ".join(str(_enum(view, v, name)) if isinstance(v, enum.Enum) else str(v) for v in values)
 
 
+#: How an empty value shows in lists and details (never « NULL » or « None »).
+EMPTY = "—"
+
 #: Type formatters shared by every view: French booleans, enum labels, numbers and dates.
 TYPE_FORMATTERS = {
-    type(None): typefmt.null_formatter,
+    type(None): lambda view, value, name: EMPTY,
     LabelledEnum: _enum,
     bool: _bool,
     list: _list,
@@ -42,6 +55,22 @@ TYPE_FORMATTERS = {
     datetime: lambda view, value, name: format_datetime(value),
     date: lambda view, value, name: format_date(value),
 }
+
+
+#: The same for exported files: an empty value is an empty cell.
+EXPORT_FORMATTERS = {**TYPE_FORMATTERS, type(None): lambda view, value, name: ""}
+
+
+#: Inline lists' wording {relation: (a row's legend, a new row's legend, the add button)}.
+INLINE_WORDING = {
+    "contacts": ("Contact", "Nouveau contact", "Ajouter un contact"),
+    "partners": ("Partenaire", "Nouveau partenaire", "Ajouter un partenaire"),
+}
+
+
+def inline_wording(relation: str, label: str) -> tuple[str, str, str]:
+    """The French words of an inline list (template global: macros imported without context read it)."""
+    return INLINE_WORDING.get(relation) or (label, f"Nouvelle ligne « {label} »", f"Ajouter une ligne « {label} »")
 
 
 def money(view, context, model, name):
@@ -91,7 +120,8 @@ class FrenchDecimalField(fields.StringField):
             return self.raw_data[0]
         if self.data is None:
             return ""
-        return format_number(self.data).replace("\u202f", " ").replace("\u00a0", " ")
+        # Every digit the record holds: a form shown rounded would save the rounding back.
+        return format_exact(self.data).replace("\u202f", " ").replace("\u00a0", " ")
 
     def process_formdata(self, valuelist):
         if not valuelist:
@@ -161,8 +191,42 @@ class EnumSelectField(fields.SelectField):
         super().pre_validate(form)
 
 
+#: The first option of every select: nothing is chosen until someone chooses.
+CHOOSE = "— Choisir —"
+
+
 class RegistryModelConverter(AdminModelConverter):
-    """Form fields for French users: enum labels, French amounts, native date pickers."""
+    """Form fields for French users: enum labels, French amounts, native date pickers; HTML rules that say what
+    the server does (a field the server fills when empty is not ``required``; a field it normalises accepts the
+    length people type, spaces included, as given by the view's ``form_typed_lengths``)."""
+
+    def convert(self, model, mapper, name, prop, field_args, hidden_pk):
+        field = super().convert(model, mapper, name, prop, field_args, hidden_pk)
+        kwargs = getattr(field, "kwargs", {})
+        picker = getattr(field, "field_class", None)
+        if (
+            picker is not None
+            and issubclass(picker, QuerySelectField)
+            and not issubclass(picker, QuerySelectMultipleField)
+        ):  # a record picker: « — Choisir — » first, never a record chosen for you
+            kwargs["allow_blank"] = True
+            kwargs.setdefault("blank_text", CHOOSE)
+        remote = getattr(getattr(prop, "mapper", None), "class_", None)
+        if picker is not None and issubclass(picker, QuerySelectField) and hasattr(remote, "in_order"):
+            order = remote.in_order()  # quartiers: the one order of every list
+            kwargs["query_factory"] = lambda: db.session.scalars(sa.select(remote).order_by(*order)).all()
+        chain = kwargs.get("validators")
+        if not chain:
+            return field
+        if any(isinstance(v, validators.Optional) for v in chain):  # declared optional by the view
+            chain[:] = [v for v in chain if not isinstance(v, validators.InputRequired)]
+        typed = (getattr(self.view, "form_typed_lengths", None) or {}).get(name)
+        if typed is not None:
+            message = f"{typed} caractères au plus."
+            chain[:] = [v for v in chain if not isinstance(v, validators.Length)] + [
+                validators.Length(max=typed, message=message)
+            ]
+        return field
 
     @converts("sqlalchemy.sql.sqltypes.Enum")
     def convert_enum(self, column, field_args, **extra):

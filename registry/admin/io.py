@@ -107,7 +107,8 @@ class ExportView(SecureBaseView):
 
     @expose("/registre.xlsx")
     def registry(self):
-        personal = has_ability(current_user, READ_PERSONAL)
+        # ?contacts=0: without the contacts sheet, as the CLI's --sans-contacts (a file to share more widely).
+        personal = has_ability(current_user, READ_PERSONAL) and request.args.get("contacts") != "0"
         out = _spooled()
         counts = export_registry(db.session, out, include_personal=personal)
         label = "Export complet (" + ", ".join(f"{k} : {v}" for k, v in counts.items()) + ")"

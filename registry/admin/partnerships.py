@@ -111,7 +111,7 @@ class PartnershipView(SecureModelView):
     form_widget_args = {"notes": {"rows": 3}}
 
     def search_placeholder(self):
-        return "Référence (PART-2025-…) ou mots de l'objet"
+        return "Référence (PART-2025-…) ou mots de l'intitulé"
 
     def search_clause(self, word: str):
         # A reference (PART-2025-001) is found by its beginning, through the unique index on ref; other words

@@ -121,7 +121,7 @@ class RequestStatus(LabelledEnum):
 class ImportStatus(LabelledEnum):
     PREVIEWED = "previewed", "Prévisualisé"
     APPLIED = "applied", "Appliqué"
-    FAILED = "failed", "Échoué"
+    FAILED = "failed", "À corriger"  # refused with errors to fix (« Échoué » sounded like a crash)
     DISCARDED = "discarded", "Abandonné"
 
 

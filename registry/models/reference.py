@@ -45,6 +45,12 @@ class Quartier(Versioned, db.Model):
     def __str__(self) -> str:
         return self.name
 
+    @classmethod
+    def in_order(cls) -> tuple:
+        """The one order of quartier lists everywhere (forms, filters, public pages): Lille's quartiers by name,
+        then the associated communes (Hellemmes, Lomme)."""
+        return (cls.commune != "Lille", cls.commune, cls.name)
+
 
 class Sector(Versioned, db.Model):
     """An activity sector; four are strategic for the plan."""

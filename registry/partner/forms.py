@@ -56,7 +56,7 @@ class ProfileForm(VersionedForm):
         sectors = session.scalars(sa.select(Sector).order_by(Sector.strategic.desc(), Sector.label))
         self.sectors.choices = [(str(s.id), f"{s.label} (secteur stratégique)" if s.strategic else s.label)
                                 for s in sectors]  # fmt: skip
-        quartiers = session.scalars(sa.select(Quartier).order_by(Quartier.commune, Quartier.name))
+        quartiers = session.scalars(sa.select(Quartier).order_by(*Quartier.in_order()))
         self.quartier.choices = [("", "— Choisir —")] + [(str(q.id), q.name) for q in quartiers]
 
     def fill_from(self, actor) -> None:

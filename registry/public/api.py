@@ -248,7 +248,7 @@ def reference():
             ],
             "quartiers": [
                 {"code": q.code, "name": q.name, "commune": q.commune}
-                for q in session.scalars(select(Quartier).order_by(Quartier.name))
+                for q in session.scalars(select(Quartier).order_by(*Quartier.in_order()))
             ],
             "sectors": [
                 {"code": s.code, "label": s.label, "strategic": s.strategic}

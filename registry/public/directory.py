@@ -18,7 +18,7 @@ def filter_choices(session: so.Session) -> dict:
     """The options of the filter form, from the reference data (strategic sectors first)."""
     return {
         "axes": session.scalars(sa.select(Axis).order_by(Axis.position)).all(),
-        "quartiers": session.scalars(sa.select(Quartier).order_by(Quartier.commune != "Lille", Quartier.name)).all(),
+        "quartiers": session.scalars(sa.select(Quartier).order_by(*Quartier.in_order())).all(),
         "sectors": session.scalars(sa.select(Sector).order_by(Sector.strategic.desc(), Sector.label)).all(),
         "families": list(LegalFamily),
         "statuses": list(InitiativeStatus),

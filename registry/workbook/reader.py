@@ -72,6 +72,8 @@ def _sniff_not_zip(head: bytes, data: bytes) -> str:
                 "copie sans mot de passe (Fichier › Informations › Protéger le classeur), puis importez-la."
             )
         return "Ce fichier est au format Excel 97-2003 (.xls), que le registre ne lit pas. " + SAVE_AS_XLSX
+    if head.startswith(b"%PDF"):
+        return "Ce fichier est un document PDF, pas un classeur Excel (.xlsx). " + SAVE_AS_XLSX
     sample = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if sample.startswith(b"<") and (b"<html" in sample or b"<!doctype html" in sample or b"<table" in sample):
         return "Ce fichier est une page web (HTML) enregistrée avec l'extension .xlsx, pas un classeur. " + SAVE_AS_XLSX

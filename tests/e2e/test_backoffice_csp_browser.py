@@ -64,7 +64,7 @@ def test_backoffice_widgets_work_without_csp_violations(admin_page, session):
     page.once("dialog", lambda dialog: (messages.append(dialog.message), dialog.dismiss()))
     page.goto("/admin/partnership/")
     page.locator("form.icon button").first.click()
-    assert messages and "supprimer" in messages[0]  # the confirmation is still asked...
+    assert messages and "Supprimer" in messages[0]  # the confirmation is still asked...
     session.commit()
     assert session.get(Partnership, partnership_id) is not None  # ...and "Annuler" keeps the row
     page.once("dialog", lambda dialog: dialog.accept())
@@ -83,7 +83,7 @@ def test_bulk_action_asks_for_confirmation(admin_page, session):
     page.locator(f"input.action-checkbox[value='{target_id}']").check()
     messages = []
     page.once("dialog", lambda dialog: (messages.append(dialog.message), dialog.accept()))
-    page.get_by_role("button", name="Avec la sélection").click()
+    page.get_by_role("button", name="Pour la sélection").click()
     page.get_by_role("button", name="Renvoyer l'invitation").click()
     page.wait_for_load_state()
     assert messages == ["Renvoyer une invitation aux comptes choisis ?"]

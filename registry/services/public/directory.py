@@ -157,7 +157,7 @@ def parse_page(value: str | None) -> int:
     """A page number from the URL (1 when absent); InvalidFilter when not a positive integer."""
     if value is None or value == "":
         return 1
-    if not value.isdigit() or int(value) < 1 or int(value) > 100_000:
+    if not (value.isascii() and value.isdigit()) or int(value) < 1 or int(value) > 100_000:
         raise InvalidFilter("page", "Numéro de page invalide : attendu un entier positif.")
     return int(value)
 

@@ -6,6 +6,7 @@ import functools
 from datetime import date
 
 from registry.services.records.errors import Collector, ValidationError
+from registry.services.reference.normalize import format_exact
 
 
 def require_text(value, max_length: int, what: str) -> str:
@@ -42,10 +43,14 @@ def check_range(c: Collector, obj, field: str, minimum=None, maximum=None, what:
     value = getattr(obj, field)
     if value is None or field in c.errors or isinstance(value, str | bool):
         return
+
+    def shown(number) -> str:  # as typed: « 45 », not « 45.0000 »; a year without a thousands space
+        return str(number) if isinstance(number, int) else format_exact(number)
+
     if minimum is not None and value < minimum:
-        c.add(field, f"{what} doit être supérieur(e) ou égal(e) à {minimum}.")
+        c.add(field, f"{what} : « {shown(value)} » est en dessous du minimum ({shown(minimum)}).")
     elif maximum is not None and value > maximum:
-        c.add(field, f"{what} doit être inférieur(e) ou égal(e) à {maximum}.")
+        c.add(field, f"{what} : « {shown(value)} » est au-dessus du maximum ({shown(maximum)}).")
 
 
 def without_autoflush(func):

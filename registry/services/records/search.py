@@ -10,14 +10,14 @@ from registry.services.reference.normalize import fold
 
 
 def actor_search_text(actor: Actor) -> str:
-    """Folded name, description and sector labels of an actor."""
-    parts = [actor.name, actor.description, *(s.label for s in actor.sectors)]
+    """Folded name, description and sector labels (sorted: the order a form lists them in is no change)."""
+    parts = [actor.name, actor.description, *sorted(s.label for s in actor.sectors)]
     return fold(" ".join(p for p in parts if p))
 
 
 def initiative_search_text(initiative: Initiative) -> str:
     """Folded title, summary, description and sector labels of an initiative."""
-    parts = [initiative.title, initiative.summary, initiative.description, *(s.label for s in initiative.sectors)]
+    parts = [initiative.title, initiative.summary, initiative.description, *sorted(s.label for s in initiative.sectors)]
     return fold(" ".join(p for p in parts if p))
 
 

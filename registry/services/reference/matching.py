@@ -55,7 +55,7 @@ class Matcher(Generic[T]):
         item = self.find(text)
         if item is None:
             allowed = ", ".join(self._display(i) for i in self.items)
-            raise ValidationError(f"{self.what} inconnu(e) « {text} ». Valeurs possibles : {allowed}.")
+            raise ValidationError(f"{self.what} : valeur inconnue « {text} ». Valeurs possibles : {allowed}.")
         return item
 
     def get_many(self, text) -> list[T]:
@@ -96,7 +96,7 @@ def match_enum(enum_cls, text, what: str, aliases: dict[str, str] | None = None)
         if key == match_key(alias):
             return enum_cls(value)
     allowed = ", ".join(m.label for m in enum_cls)
-    raise ValidationError(f"{what} inconnu(e) « {text} ». Valeurs possibles : {allowed}.")
+    raise ValidationError(f"{what} : valeur inconnue « {text} ». Valeurs possibles : {allowed}.")
 
 
 class ReferenceData:

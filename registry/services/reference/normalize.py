@@ -27,10 +27,11 @@ _SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
 
 
 def clean_text(value, max_length: int | None = None) -> str | None:
-    """Stripped text, or None when empty; refuses text longer than ``max_length``."""
+    """Stripped text with its line breaks as LF (a browser sends CRLF), or None when empty; refuses text longer
+    than ``max_length``."""
     if value is None:
         return None
-    text = str(value).strip()
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
     if not text:
         return None
     if max_length is not None and len(text) > max_length:
@@ -319,6 +320,15 @@ def format_number(value) -> str:
     if value is None:
         return ""
     return format_decimal(value, locale="fr_FR")
+
+
+def format_exact(value) -> str:
+    """A number in French format with every digit it holds ('50,623889'; a float as its shortest repr), so that
+    reading it back gives the same value; '' for None."""
+    if value is None:
+        return ""
+    number = Decimal(repr(value)) if isinstance(value, float) else value
+    return format_decimal(number, locale="fr_FR", decimal_quantization=False)
 
 
 def format_date(value: date | None) -> str:

@@ -50,7 +50,38 @@
       form.querySelector("button[type=submit]").disabled = true;
     });
   });
+  // A download link: the file is fetched here, so the page knows when it has arrived (a plain link gives no
+  // sign, and the bar would spin for ever); then it is handed to the browser as a download.
+  function fileName(response) {
+    var match = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(response.headers.get("Content-Disposition") || "");
+    return match ? decodeURIComponent(match[1]) : "export.xlsx";
+  }
   document.querySelectorAll("a[data-progress]").forEach(function (link) {
-    link.addEventListener("click", function () { show(link.dataset.progress); });
+    link.addEventListener("click", function (event) {
+      if (!window.fetch || !window.URL || !URL.createObjectURL) { show(link.dataset.progress); return; }
+      event.preventDefault();
+      var box = show(link.dataset.progress, "Préparation du fichier…");
+      var text = box.querySelector(".progress-text");
+      var bar = box.querySelector("progress");
+      bar.hidden = false;
+      fetch(link.href, { credentials: "same-origin" }).then(function (response) {
+        if (!response.ok) { throw new Error(String(response.status)); }
+        return response.blob().then(function (blob) {
+          var url = URL.createObjectURL(blob);
+          var save = document.createElement("a");
+          save.href = url;
+          save.download = fileName(response);
+          document.body.appendChild(save);
+          save.click();
+          save.remove();
+          setTimeout(function () { URL.revokeObjectURL(url); }, 60000);
+          bar.hidden = true;
+          text.textContent = "Fichier prêt : « " + save.download + " » est enregistré dans vos téléchargements.";
+        });
+      }).catch(function () {
+        bar.hidden = true;
+        text.textContent = "L'export n'a pas abouti : réessayez, ou prévenez l'administrateur du registre.";
+      });
+    });
   });
 })();

@@ -139,6 +139,9 @@ def _write(session, obj, apply, cleaner, children, expected, trouble, audit: dic
                 typed = _typed(obj, relations)
         if trouble is not None:
             raise _Refused
+        if before is not None and action not in ALWAYS_AUDITED and _untouched(session):
+            savepoint.rollback()  # nothing to write: no flush, no new version, no updated_at, no event
+            return Changes()
         session.flush()  # StaleDataError: another writer committed between our read and our write
     except (_Refused, StaleDataError):
         savepoint.rollback()  # the record's attributes are expired: read again, they are the current ones
@@ -158,6 +161,14 @@ def _write(session, obj, apply, cleaner, children, expected, trouble, audit: dic
         )
     events += _child_events(session, obj, before.children if before else {}, after.children, user=user, source=source)
     return Changes(changes, events)
+
+
+def _untouched(session) -> bool:
+    """Whether the input left every record of the session as the database holds it (the same values set again,
+    the same links in another order: no net change)."""
+    if session.new or session.deleted:
+        return False
+    return not any(session.is_modified(record) for record in session.dirty)
 
 
 def _reattaching(obj, apply):
