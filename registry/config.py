@@ -42,6 +42,8 @@ def defaults(instance_path: str) -> dict:
         # address, and its name shown beside it.
         "PARTNER_SERVICE_NAME": "mission Économie sociale et solidaire, Ville de Lille",
         "PARTNER_SERVICE_EMAIL": "ess@mairie-lille.fr",
+        # Conventions above this amount must be published in the SCDL file (décret n° 2017-779).
+        "SCDL_PUBLICATION_THRESHOLD": 23000,
         "OPEN_DATA_LICENCE": "Licence Ouverte 2.0",
         "OPEN_DATA_LICENCE_URL": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/",
         # Map background of /carte/ (loaded by visitors' browsers; the CSP must allow its origin in img-src).

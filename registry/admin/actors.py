@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import flash
 from flask_admin.contrib.sqla.form import InlineModelConverter
 from flask_admin.form import BaseForm, rules
 from flask_admin.model.form import InlineFormAdmin
@@ -30,6 +31,7 @@ from registry.models import (
 from registry.models.actors import ESUS_VALIDITY
 from registry.services.history.review import actors_with_pending_changes, pending_clause
 from registry.services.public import directory
+from registry.services.public.publication import actor_has_unpublishable_subsidy
 from registry.services.records.actors import clean_actor, clean_contact
 from registry.services.reference.labels import field_labels
 
@@ -145,4 +147,12 @@ class ActorView(SecureModelView):
         if template == self.list_template and "data" in kwargs:
             ids = [actor.id for actor in kwargs["data"]]
             kwargs["partner_changed"] = actors_with_pending_changes(self.db_session, ids)
+        model = kwargs.get("model")
+        editing = template == self.edit_template and model is not None
+        if editing and actor_has_unpublishable_subsidy(self.db_session, model):
+            flash(
+                "Cet acteur a une subvention à publier (décret n° 2017-779) mais ni SIRET ni numéro RNA : "
+                "elle manque au fichier SCDL tant que l'un des deux n'est pas saisi.",
+                "warning",
+            )
         return super().render(template, **kwargs)

@@ -17,9 +17,10 @@ from registry.admin.charts import grouped_bars, horizontal_bars
 from registry.admin.flask_admin_overrides import views_of
 from registry.admin.xlsx import table_to_xlsx
 from registry.extensions import db
-from registry.services.accounts.abilities import WRITE, has_ability
+from registry.services.accounts.abilities import EXPORT, WRITE, has_ability
 from registry.services.history.display import PARIS
 from registry.services.history.review import count_pending
+from registry.services.public.publication import count_pending_conventions
 from registry.services.reference.normalize import format_money
 from registry.services.reporting import dashboard as figures
 
@@ -133,6 +134,8 @@ class DashboardView(SecureIndexView):
             charts=charts(tables),
             window=window,
             pending=pending,
+            pending_conventions=count_pending_conventions(session),
+            may_export=has_ability(current_user, EXPORT),
             record_url=record_url,
             review_url=self.review_url(),
             computed_at=computed_at,

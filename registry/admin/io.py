@@ -24,6 +24,7 @@ from registry.extensions import db
 from registry.models import ImportBatch, ImportStatus
 from registry.models.base import utcnow
 from registry.services.accounts.abilities import EXPORT, IMPORT, READ_PERSONAL, has_ability
+from registry.services.public.publication import pending_conventions, publication_threshold
 from registry.sqlite import reading, write_lock
 from registry.workbook.exporter import export_registry, record_export, write_error_workbook, write_template
 from registry.workbook.importer import PlanChanged, import_workbook
@@ -205,7 +206,12 @@ class ExportView(SecureBaseView):
 
     @expose("/")
     def index(self):
-        return self.render("admin/workbook/export.html", personal=has_ability(current_user, READ_PERSONAL))
+        return self.render(
+            "admin/workbook/export.html",
+            personal=has_ability(current_user, READ_PERSONAL),
+            pending=pending_conventions(db.session),
+            threshold=publication_threshold(),
+        )
 
     def _send(self, out: io.BytesIO, name: str, mimetype: str, label: str):
         db.session.commit()  # ends the export's read transaction; the audit write waits for the lock

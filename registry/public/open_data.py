@@ -5,7 +5,7 @@ Route layout::
     /donnees/                               public.open_data    the page: files, columns, licence
     /donnees/<dataset>.<format>             public.download     acteurs | initiatives | prets, csv | xlsx | geojson
     /donnees/subventions-scdl.csv           public.download_scdl  the SCDL « subventions » 2.1.1 CSV of the
-        conventions above 23 000 € of public actors (registry.workbook.scdl; ``?tout=1``: every amount)
+        conventions due of public actors (registry.workbook.scdl; ``?tout=1``: every amount)
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from registry.public.fields import ACTOR_FIELDS, INITIATIVE_FIELDS, PROGRAMME_FI
 from registry.public.http import cache_data, data_etag, last_change
 from registry.public.views import bp
 from registry.services.public import records as public_records
+from registry.services.public.publication import count_pending_conventions, publication_threshold
 from registry.workbook.scdl import write_scdl_csv
 
 MEDIA_TYPES = {
@@ -84,7 +85,13 @@ def licence() -> dict[str, str]:
 @bp.route("/donnees/")
 def open_data():
     """The open-data page: each file with its columns and the licence."""
-    return render_template("public/open_data.html", datasets=DATASETS.values(), licence=licence())
+    return render_template(
+        "public/open_data.html",
+        datasets=DATASETS.values(),
+        licence=licence(),
+        threshold=publication_threshold(),
+        scdl_pending=count_pending_conventions(db.session, public_only=True),
+    )
 
 
 def _about(dataset: Dataset) -> list[tuple[str, str]]:
