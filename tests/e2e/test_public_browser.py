@@ -11,6 +11,7 @@ from tests import public_data
 from tests.e2e.conftest import screenshot
 
 WIDTHS = {"desktop": 1280, "mobile": 375}
+LEGAL_PAGES = ("/mentions-legales", "/accessibilite", "/donnees-personnelles", "/plan-du-site", "/contact")
 TILES = re.compile(r"^https?://[a-z.]*tile\.openstreetmap\.org/")
 
 
@@ -113,6 +114,7 @@ def _public_pages(data) -> dict[str, str]:
         "search": "/recherche?q=fives",
         "sign-in": "/connexion",
         "not-found": "/acteurs/inconnu",
+        **{f"legal-{path.strip('/')}": path for path in LEGAL_PAGES},
     }
 
 
@@ -139,9 +141,11 @@ def test_no_page_scrolls_sideways_at_360_px(page, data, offline_tiles):
         assert overflow <= 0, f"{name} scrolls sideways at 360 px"
 
 
-def test_axe_finds_no_serious_violation(page, data, offline_tiles):
+@pytest.mark.parametrize("width", WIDTHS.values())
+def test_axe_finds_no_serious_violation(page, data, offline_tiles, width):
     axe = Axe()
     failures = {}
+    page.set_viewport_size({"width": width, "height": 900})
     for name, url in _public_pages(data).items():
         page.goto(url)
         page.wait_for_load_state("load")
@@ -159,3 +163,17 @@ def test_axe_check_fails_on_a_serious_violation(page):
     page.set_content('<html lang="fr"><body><main><img src="x.png"><input type="text"></main></body></html>')
     violations = Axe().run(page).response["violations"]
     assert {"image-alt", "label"} <= {v["id"] for v in violations if v["impact"] in ("serious", "critical")}
+
+
+def test_footer_opens_each_legal_page(page, data):
+    """From any page the footer's five links lead to the five legal pages; screenshots at both widths."""
+    for label, width in WIDTHS.items():
+        page.set_viewport_size({"width": width, "height": 900})
+        for path in LEGAL_PAGES:
+            page.goto(f"/acteurs/{data.regie.slug}")
+            page.locator(f"footer a[href='{path}']").click()
+            page.wait_for_url(f"**{path}")
+            assert page.locator("h1").count() == 1
+            assert page.locator("footer a[aria-current=page]").get_attribute("href") == path
+            screenshot(page, f"public-legal{path.replace('/', '-')}-{label}")
+    assert "partiellement conforme" in page.locator("footer").inner_text()
