@@ -86,7 +86,7 @@ def _create_demo_accounts() -> list[tuple[str, str, str]]:
 @click.option("--role", required=True, help="admin, officer, analyst ou partner.")
 @click.option("--actor", "actor_key", default=None, help="SIRET ou référence (slug) de l'acteur, pour un partenaire.")
 @click.option("--name", "full_name", default="", help="Nom complet.")
-@click.option("--invite", is_flag=True, help="Envoyer une invitation par e-mail au lieu de fixer le mot de passe.")
+@click.option("--invite", is_flag=True, help="Envoyer une invitation par courriel au lieu de fixer le mot de passe.")
 def create_user_command(email: str, role: str, actor_key: str | None, full_name: str, invite: bool = False) -> None:
     """Create an account; the password comes from REGISTRY_PASSWORD or is asked for (or, with --invite, the
     person chooses it from an e-mailed link)."""

@@ -92,3 +92,22 @@ def test_the_details_are_settings_and_the_texts_are_replaceable(app, client, tmp
         assert "Écrivez au guichet : ess@mairie-lille.fr." in html and "Demandez un accès" not in html
     finally:
         app.config["LEGAL"], app.config["LEGAL_TEXTS_DIR"] = saved
+
+
+def test_account_request_informs_and_asks_no_consent(client):
+    html = client.get("/demande-acces").get_data(as_text=True)
+    assert 'type="checkbox"' not in html
+    assert "mission d'intérêt public (article 6-1-e du RGPD)" in html and 'href="/donnees-personnelles"' in html
+
+
+def test_templates_say_courriel_not_e_mail():
+    """« courriel » / « adresse électronique » throughout the French interface."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "templates"
+    wrong = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.html")
+        if re.search(r"\be-?mail\b", re.sub(r"\{#.*?#\}|\{\{.*?\}\}|\{%.*?%\}|<[^>]*>", "", path.read_text()), re.I)
+    ]
+    assert wrong == []
