@@ -104,3 +104,22 @@ def write_scdl_csv(session: so.Session, fp, *, include_all: bool = False, public
     if text is not fp:
         text.detach()
     return count
+
+
+def scdl_for_excel(raw: bytes) -> bytes:
+    """The SCDL CSV « pour Excel »: byte order mark, semicolons, decimal commas and JJ/MM/AAAA convention dates;
+    same columns and rows (the machine file stays the one that follows the national schema)."""
+    rows = csv.reader(io.StringIO(raw.decode("utf-8"), newline=""))
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    columns = {name: HEADER.index(name) for name in ("montant", "pourcentageSubvention", "dateConvention")}
+    writer.writerow(next(rows))
+    for row in rows:
+        for name in ("montant", "pourcentageSubvention"):
+            row[columns[name]] = row[columns[name]].replace(".", ",")
+        day = row[columns["dateConvention"]]
+        if len(day) == 10:
+            row[columns["dateConvention"]] = f"{day[8:10]}/{day[5:7]}/{day[0:4]}"
+        writer.writerow(row)
+    return out.getvalue().encode("utf-8")
