@@ -177,3 +177,33 @@ def test_footer_opens_each_legal_page(page, data):
             assert page.locator("footer a[aria-current=page]").get_attribute("href") == path
             screenshot(page, f"public-legal{path.replace('/', '-')}-{label}")
     assert "partiellement conforme" in page.locator("footer").inner_text()
+
+
+def test_every_main_navigation_entry_is_reachable_on_a_phone(page, data):
+    """At 375 px the main navigation sits behind a « Menu » disclosure button; each entry is then visible, inside
+    the screen, and opens its page. Escape closes the menu."""
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.goto("/")
+    toggle = page.get_by_role("button", name="Menu")
+    links = page.locator("#menu-principal a")
+    assert toggle.get_attribute("aria-expanded") == "false" and not links.first.is_visible()
+    screenshot(page, "public-phone-nav-closed", full_page=False)
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true"
+    screenshot(page, "public-phone-nav-open", full_page=False)
+    entries = [(links.nth(i).inner_text(), links.nth(i).get_attribute("href")) for i in range(links.count())]
+    assert len(entries) == 6
+    for n in range(len(entries)):
+        box = links.nth(n).bounding_box()
+        assert links.nth(n).is_visible() and box["x"] >= 0 and box["x"] + box["width"] <= 375, entries[n]
+    page.keyboard.press("Escape")
+    assert toggle.get_attribute("aria-expanded") == "false"
+    for label, href in entries:
+        page.goto("/")
+        page.get_by_role("button", name="Menu").click()
+        page.get_by_role("link", name=label, exact=True).first.click()
+        page.wait_for_url(f"**{href}")
+    # On a desktop the entries are shown and the button is not.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto("/")
+    assert not page.get_by_role("button", name="Menu").is_visible() and links.first.is_visible()
