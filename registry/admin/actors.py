@@ -120,15 +120,15 @@ class ActorView(SecureModelView):
 
     form_columns = (
         "name", "slug", "legal_form", "status", "published", "siret", "rna", "ape_code", "esus_date", "siae_type",
-        "description", "website", "email", "phone", "address", "postcode", "commune", "quartier", "latitude",
-        "longitude", "employees", "volunteers", "founding_year", "axes", "sectors", "contacts",
+        "description", "website", "email", "phone", "show_contact_details", "address", "postcode", "commune",
+        "quartier", "latitude", "longitude", "employees", "volunteers", "founding_year", "axes", "sectors", "contacts",
     )  # fmt: skip
     form_rules = (
         rules.FieldSet(("name", "slug", "legal_form", "status", "published", "description"), "Identité"),
         rules.FieldSet(("siret", "rna", "ape_code", "esus_date", "siae_type"), "Identifiants et agréments"),
         rules.FieldSet(("axes", "sectors", "quartier"), "Place dans le plan ESS"),
-        rules.FieldSet(("website", "email", "phone", "address", "postcode", "commune", "latitude", "longitude"),
-                       "Coordonnées de la structure"),
+        rules.FieldSet(("website", "email", "phone", "show_contact_details", "address", "postcode", "commune",
+                        "latitude", "longitude"), "Coordonnées de la structure"),
         rules.FieldSet(("employees", "volunteers", "founding_year"), "Chiffres clés"),
         rules.FieldSet(("contacts",), "Personnes à contacter (données personnelles)"),
     )  # fmt: skip
