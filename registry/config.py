@@ -84,6 +84,9 @@ def defaults(instance_path: str) -> dict:
         "RATELIMIT_FORGOT_PER_ACCOUNT": "3 per hour",
         "RATELIMIT_REQUEST_PER_ADDRESS": "5 per hour",
         "RATELIMIT_REQUEST_PER_ACCOUNT": "3 per day",
+        # « Signaler une erreur » on the public pages (per client address, per e-mail typed).
+        "RATELIMIT_REPORT_PER_ADDRESS": "5 per hour",
+        "RATELIMIT_REPORT_PER_ACCOUNT": "5 per day",
         # Security headers (registry/security.py). Behind a reverse proxy, TRUSTED_PROXIES = how many proxies set
         # X-Forwarded-For/-Proto (client address for rate limits, HTTPS detection for HSTS); 0 = none trusted.
         "TRUSTED_PROXIES": 0,

@@ -21,6 +21,7 @@ from registry.services.accounts.abilities import EXPORT, WRITE, has_ability
 from registry.services.history.display import PARIS
 from registry.services.history.review import count_pending
 from registry.services.public.publication import count_pending_conventions
+from registry.services.public.reports import count_open_reports
 from registry.services.reference.normalize import format_money
 from registry.services.reporting import dashboard as figures
 
@@ -136,6 +137,7 @@ class DashboardView(SecureIndexView):
             pending=pending,
             pending_conventions=count_pending_conventions(session),
             may_export=has_ability(current_user, EXPORT),
+            open_reports=count_open_reports(session) if has_ability(current_user, WRITE) else 0,
             record_url=record_url,
             review_url=self.review_url(),
             computed_at=computed_at,
