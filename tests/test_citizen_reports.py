@@ -120,3 +120,15 @@ def test_reports_are_rate_limited_per_address(database_url, tmp_path, session, d
         assert report(other, page, message="Une autre personne signale.").status_code == 302
     finally:
         limiter.enabled = False
+
+
+def test_a_reporter_e_mail_is_found_exported_and_erased_as_personal_data(app, client, session, data):
+    from registry.services.privacy.personal_data import erase_person, export_person, find_person
+
+    report(client, f"/acteurs/{data.regie.slug}", message="Le téléphone a changé.", email="temoin@example.org")
+    with app.app_context():
+        person = find_person(db.session, email="TEMOIN@example.org")
+        assert person.found and export_person(person)["error_reports"][0]["message"] == "Le téléphone a changé."
+        erase_person(db.session, person, user=None)
+        db.session.commit()
+    assert count(app, CitizenReport) == 0
