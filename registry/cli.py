@@ -176,6 +176,18 @@ def purge_account_requests_command(days: int | None, dry_run: bool) -> None:
     click.echo(f"{count} demande(s) d'accès refusée(s) depuis plus de {days} jours {verb}.")
 
 
+@registry_cli.command("purge-citizen-reports")
+@click.option("--days", type=click.IntRange(min=0), default=None, help="Délai de conservation (par défaut : réglage).")
+def purge_citizen_reports_command(days: int | None) -> None:
+    """Delete the visitors' error reports handled more than CITIZEN_REPORT_RETENTION_DAYS ago (run it daily)."""
+    from registry.services.public.reports import purge_handled_reports
+
+    days = current_app.config["CITIZEN_REPORT_RETENTION_DAYS"] if days is None else days
+    count = purge_handled_reports(db.session, days=days)
+    db.session.commit()
+    click.echo(f"{count} signalement(s) traité(s) depuis plus de {days} jours supprimé(s).")
+
+
 @registry_cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Afficher l'aperçu sans rien écrire.")

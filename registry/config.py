@@ -72,6 +72,7 @@ def defaults(instance_path: str) -> dict:
         "PASSWORD_RESET_MAX_AGE": 3600,
         "INVITATION_MAX_AGE": 7 * 24 * 3600,
         "ACCOUNT_REQUEST_RETENTION_DAYS": 90,
+        "CITIZEN_REPORT_RETENTION_DAYS": 365,
         # Rate limiting: memory by default; a shared store (redis://...) when several processes serve.
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",

@@ -132,3 +132,19 @@ def test_a_reporter_e_mail_is_found_exported_and_erased_as_personal_data(app, cl
         erase_person(db.session, person, user=None)
         db.session.commit()
     assert count(app, CitizenReport) == 0
+
+
+def test_handled_reports_are_purged_after_the_retention(app, client, runner, data):
+    from datetime import timedelta
+
+    from registry.models.base import utcnow
+
+    report(client, f"/acteurs/{data.regie.slug}", message="Première erreur signalée.")
+    report(client, f"/acteurs/{data.regie.slug}", message="Seconde erreur signalée.")
+    with app.app_context():
+        old, _open = db.session.scalars(sa.select(CitizenReport).order_by(CitizenReport.id)).all()
+        old.handled_at = utcnow() - timedelta(days=400)
+        db.session.commit()
+    result = runner.invoke(args=["registry", "purge-citizen-reports"])
+    assert result.exit_code == 0 and "1 signalement(s)" in result.output
+    assert count(app, CitizenReport) == 1  # the open one stays

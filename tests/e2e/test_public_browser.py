@@ -114,6 +114,9 @@ def _public_pages(data) -> dict[str, str]:
         "search": "/recherche?q=fives",
         "sign-in": "/connexion",
         "not-found": "/acteurs/inconnu",
+        "report": f"/acteurs/{data.regie.slug}/signaler",
+        "report-thanks": f"/signalement/merci?retour=/acteurs/{data.regie.slug}",
+        "directory-sorted": "/acteurs/?tri=maj&page=99",
         **{f"legal-{path.strip('/')}": path for path in LEGAL_PAGES},
     }
 
@@ -207,3 +210,25 @@ def test_every_main_navigation_entry_is_reachable_on_a_phone(page, data):
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto("/")
     assert not page.get_by_role("button", name="Menu").is_visible() and links.first.is_visible()
+
+
+def test_report_an_error_from_an_actor_page(page, data):
+    """« Signaler une erreur »: from the actor's page to the form, a French message for a too short text, then the
+    thank-you page; screenshots of the form at both widths."""
+    for label, width in WIDTHS.items():
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"/acteurs/{data.regie.slug}")
+        page.get_by_role("link", name="Signaler une erreur sur cette fiche").click()
+        page.wait_for_url("**/signaler")
+        box = page.locator("#f-site-web").bounding_box()
+        assert box["x"] + box["width"] < 0  # the honeypot stays out of sight (and out of the tab order)
+        screenshot(page, f"public-report-form-{label}")
+    page.get_by_label("Qu'est-ce qui est inexact ?").fill("court")
+    page.get_by_role("button", name="Envoyer le signalement").click()
+    assert "quelques mots" in page.locator(".alert-danger").inner_text()
+    screenshot(page, "public-report-form-error-mobile")
+    page.get_by_label("Qu'est-ce qui est inexact ?").fill("Le numéro de téléphone a changé.")
+    page.get_by_role("button", name="Envoyer le signalement").click()
+    page.wait_for_url("**/signalement/merci**")
+    assert page.locator("h1").inner_text() == "Merci pour votre signalement"
+    screenshot(page, "public-report-thanks-mobile")

@@ -7,6 +7,7 @@ limits per client address and the honeypot field; this service checks the text a
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy import orm as so
@@ -62,3 +63,12 @@ def mark_handled(session: so.Session, reports: Iterable[CitizenReport], user) ->
             count += 1
     session.flush()
     return count
+
+
+def purge_handled_reports(session: so.Session, *, days: int) -> int:
+    """Delete the reports handled more than ``days`` ago; returns how many. The caller commits."""
+    cutoff = utcnow() - timedelta(days=days)
+    result = session.execute(
+        sa.delete(CitizenReport).where(CitizenReport.handled_at.is_not(None), CitizenReport.handled_at < cutoff)
+    )
+    return result.rowcount or 0
