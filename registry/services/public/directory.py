@@ -129,7 +129,8 @@ def parse_filters(session: so.Session, args: Mapping[str, str], *, kind: str = "
     """Read the filters from URL parameters; values that name nothing are set aside in ``invalid``."""
     invalid: dict[str, str] = {}
     ids: dict[str, object] = {}
-    values: dict[str, object] = {"q": (args.get("q") or "").strip()[:MAX_QUERY_LENGTH]}
+    # NUL characters name nothing, and PostgreSQL refuses them in text: dropped before any query.
+    values: dict[str, object] = {"q": (args.get("q") or "").replace("\x00", "").strip()[:MAX_QUERY_LENGTH]}
     checks = {
         "axe": (lambda code: _id_of(session, Axis, code), "Axe inconnu"),
         "quartier": (lambda code: _id_of(session, Quartier, code), "Quartier inconnu"),
@@ -144,7 +145,7 @@ def parse_filters(session: so.Session, args: Mapping[str, str], *, kind: str = "
         value = (args.get(name) or "").strip()
         if not value:
             continue
-        resolved = resolve(value[:100])
+        resolved = None if "\x00" in value else resolve(value[:100])
         if resolved is not None:
             values[name], ids[name] = value, resolved
         else:
