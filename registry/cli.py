@@ -86,7 +86,7 @@ def _create_demo_accounts() -> list[tuple[str, str, str]]:
 @click.option("--role", required=True, help="admin, officer, analyst ou partner.")
 @click.option("--actor", "actor_key", default=None, help="SIRET ou référence (slug) de l'acteur, pour un partenaire.")
 @click.option("--name", "full_name", default="", help="Nom complet.")
-@click.option("--invite", is_flag=True, help="Envoyer une invitation par e-mail au lieu de fixer le mot de passe.")
+@click.option("--invite", is_flag=True, help="Envoyer une invitation par courriel au lieu de fixer le mot de passe.")
 def create_user_command(email: str, role: str, actor_key: str | None, full_name: str, invite: bool = False) -> None:
     """Create an account; the password comes from REGISTRY_PASSWORD or is asked for (or, with --invite, the
     person chooses it from an e-mailed link)."""
@@ -174,6 +174,18 @@ def purge_account_requests_command(days: int | None, dry_run: bool) -> None:
     db.session.commit()
     verb = "seraient supprimées" if dry_run else "supprimées"
     click.echo(f"{count} demande(s) d'accès refusée(s) depuis plus de {days} jours {verb}.")
+
+
+@registry_cli.command("purge-citizen-reports")
+@click.option("--days", type=click.IntRange(min=0), default=None, help="Délai de conservation (par défaut : réglage).")
+def purge_citizen_reports_command(days: int | None) -> None:
+    """Delete the visitors' error reports handled more than CITIZEN_REPORT_RETENTION_DAYS ago (run it daily)."""
+    from registry.services.public.reports import purge_handled_reports
+
+    days = current_app.config["CITIZEN_REPORT_RETENTION_DAYS"] if days is None else days
+    count = purge_handled_reports(db.session, days=days)
+    db.session.commit()
+    click.echo(f"{count} signalement(s) traité(s) depuis plus de {days} jours supprimé(s).")
 
 
 @registry_cli.command("import")

@@ -42,6 +42,8 @@ def defaults(instance_path: str) -> dict:
         # address, and its name shown beside it.
         "PARTNER_SERVICE_NAME": "mission Économie sociale et solidaire, Ville de Lille",
         "PARTNER_SERVICE_EMAIL": "ess@mairie-lille.fr",
+        # Conventions above this amount must be published in the SCDL file (décret n° 2017-779).
+        "SCDL_PUBLICATION_THRESHOLD": 23000,
         "OPEN_DATA_LICENCE": "Licence Ouverte 2.0",
         "OPEN_DATA_LICENCE_URL": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/",
         # Map background of /carte/ (loaded by visitors' browsers; the CSP must allow its origin in img-src).
@@ -70,6 +72,7 @@ def defaults(instance_path: str) -> dict:
         "PASSWORD_RESET_MAX_AGE": 3600,
         "INVITATION_MAX_AGE": 7 * 24 * 3600,
         "ACCOUNT_REQUEST_RETENTION_DAYS": 90,
+        "CITIZEN_REPORT_RETENTION_DAYS": 365,
         # Rate limiting: memory by default; a shared store (redis://...) when several processes serve.
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
@@ -82,6 +85,9 @@ def defaults(instance_path: str) -> dict:
         "RATELIMIT_FORGOT_PER_ACCOUNT": "3 per hour",
         "RATELIMIT_REQUEST_PER_ADDRESS": "5 per hour",
         "RATELIMIT_REQUEST_PER_ACCOUNT": "3 per day",
+        # « Signaler une erreur » on the public pages (per client address, per e-mail typed).
+        "RATELIMIT_REPORT_PER_ADDRESS": "5 per hour",
+        "RATELIMIT_REPORT_PER_ACCOUNT": "5 per day",
         # Security headers (registry/security.py). Behind a reverse proxy, TRUSTED_PROXIES = how many proxies set
         # X-Forwarded-For/-Proto (client address for rate limits, HTTPS detection for HSTS); 0 = none trusted.
         "TRUSTED_PROXIES": 0,

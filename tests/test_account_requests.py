@@ -24,7 +24,6 @@ def form_data(**overrides):
         "organisation": "Les Ateliers de Fives",
         "siret": "",
         "message": "Je coordonne l'association.",
-        "consent": "y",
     }
     data.update(overrides)
     return data
@@ -65,18 +64,12 @@ def test_request_is_recorded_and_acknowledged(client, app, outbox):
     [
         ("siret", "123 456 789 00012", "SIRET invalide"),
         ("email", "pas-une-adresse", "Adresse électronique invalide"),
-        ("consent", "", "Cochez la case"),
         ("organisation", "", "Indiquez le nom de votre organisation"),
     ],
 )
 def test_request_refuses_bad_input_in_french(client, app, field, value, message):
     data = {field: value} if value else {field: ""}
-    if field == "consent":
-        token = csrf_token_from(client.get("/demande-acces").get_data(as_text=True))
-        payload = {k: v for k, v in form_data().items() if k != "consent"}
-        response = client.post("/demande-acces", data={**payload, "csrf_token": token})
-    else:
-        response = submit(client, **data)
+    response = submit(client, **data)
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
     assert requests_in(app) == []
@@ -122,7 +115,7 @@ def make_user_in(app, **fields) -> User:
 
 
 def pending_request(app, **fields) -> AccountRequest:
-    values = {k: v for k, v in form_data().items() if k != "consent"}
+    values = dict(form_data())
     values.update(requested_role="partner", consent_at=utcnow(), siret=None)
     values.update(fields)
     with app.app_context():

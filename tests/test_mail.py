@@ -91,5 +91,5 @@ def test_smtp_failure_raises_a_mail_error(app, monkeypatch):
         port = probe.getsockname()[1]
     for key, value in {"MAIL_BACKEND": "smtp", "MAIL_SMTP_HOST": "127.0.0.1", "MAIL_SMTP_PORT": port}.items():
         monkeypatch.setitem(app.config, key, value)
-    with app.test_request_context(), pytest.raises(MailError, match="Envoi de l'e-mail impossible"):
+    with app.test_request_context(), pytest.raises(MailError, match="Envoi du courriel impossible"):
         send_mail("a@example.org", "Objet", "account_request_existing", email="a@example.org")

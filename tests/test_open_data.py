@@ -8,6 +8,7 @@ import pytest
 from openpyxl import load_workbook
 
 from registry.public.fields import ACTOR_FIELDS, INITIATIVE_FIELDS, PROGRAMME_FIELDS
+from registry.public.table_schema import header as french_header
 from tests import public_data
 from tests.factories import make_actor
 
@@ -66,12 +67,12 @@ def test_xlsx_keeps_formula_like_text_as_text(client, data):
     workbook = load_workbook(io.BytesIO(response.data))
     sheet = workbook.worksheets[0]
     header = [c.value for c in sheet[1]]
-    assert header == [f.key for f in ACTOR_FIELDS]
-    name_column = header.index("name") + 1
+    assert header == [french_header(f) for f in ACTOR_FIELDS] and header[:2] == ["Référence", "Nom"]
+    name_column = header.index("Nom") + 1
     cells = [sheet.cell(row=r, column=name_column) for r in range(2, sheet.max_row + 1)]
     evil = next(c for c in cells if "HYPERLINK" in str(c.value))
     assert evil.value == FORMULA and evil.data_type == "s"
-    employees = sheet.cell(row=2, column=header.index("founding_year") + 1)
+    employees = sheet.cell(row=2, column=header.index("Année de création") + 1)
     assert employees.data_type in ("n", "s")  # numbers stay numbers (None reads as empty)
     about = workbook["À propos"]
     texts = [c.value for row in about.iter_rows() for c in row if c.value]

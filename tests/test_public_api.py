@@ -29,8 +29,9 @@ def test_actor_fields_are_stable(client, data):
     actor = client.get(f"/api/v1/actors/{data.regie.slug}").json["data"]
     assert set(actor) == {
         "slug", "name", "legal_form", "legal_family", "siret", "rna", "ape_code", "esus", "esus_date", "siae_type",
-        "description", "website", "address", "postcode", "commune", "quartier", "latitude", "longitude",
-        "employees", "volunteers", "founding_year", "status", "axes", "sectors", "url", "updated_at", "contacts",
+        "description", "website", "email", "phone", "address", "postcode", "commune", "quartier", "latitude",
+        "longitude", "employees", "volunteers", "founding_year", "status", "axes", "sectors", "url", "updated_at",
+        "contacts",
     }  # fmt: skip
     assert actor["quartier"] == {"code": "fives", "name": "Fives", "commune": "Lille"}
     assert {"code": "batiment", "label": "Bâtiment", "strategic": True} in actor["sectors"]

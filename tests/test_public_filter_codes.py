@@ -47,3 +47,10 @@ def test_each_filter_code_is_resolved_once_per_request(app, client, path):
     assert sorted(lookups_while_serving(app, client, url)) == ["axes", "quartiers", "sectors"]
     unknown = f"{path}?axe=inconnu&quartier={quartier}"
     assert sorted(lookups_while_serving(app, client, unknown)) == ["axes", "quartiers"]
+
+
+def test_a_nul_character_in_a_filter_is_a_clear_answer_not_an_error(client):
+    """PostgreSQL refuses NUL in text: such a value names nothing (the page ignores it, the API says so)."""
+    assert client.get("/acteurs/?quartier=fi%00ves&q=a%00b").status_code == 200
+    response = client.get("/api/v1/actors?quartier=%00")
+    assert response.status_code == 400 and "Quartier inconnu" in response.get_data(as_text=True)

@@ -1,6 +1,7 @@
 """Public pages: one h1, a title and description each, French, caching headers, no inline script or handler."""
 
 import re
+from html import unescape
 
 import pytest
 
@@ -94,12 +95,16 @@ def test_static_files_are_cacheable(client):
     assert "BSD 2-Clause" in client.get("/static/vendor/leaflet/LICENSE").get_data(as_text=True)
 
 
-def test_directory_ignores_unknown_filters_and_refuses_bad_pages(client, data):
+def test_directory_ignores_unknown_filters_and_bad_pages(client, data):
     response = client.get("/acteurs/?axe=inconnu&quartier=fives")
     assert response.status_code == 200
     assert "Régie de Quartier de Fives" in response.get_data(as_text=True)
-    assert client.get("/acteurs/?page=0").status_code == 404
-    assert client.get("/acteurs/?page=99").status_code == 404
+    # A page that is no number shows the first page, one past the end the last page: never a 404 for a search.
+    for page in ("0", "abc", "-1", "99999999999"):
+        html = unescape(client.get(f"/acteurs/?page={page}&quartier=fives").get_data(as_text=True))
+        assert "n'existe pas : voici la première page" in html and "Régie de Quartier de Fives" in html, page
+    html = unescape(client.get("/initiatives/?page=99").get_data(as_text=True))
+    assert "voici la dernière" in html and "1 page de résultats" in html
 
 
 def test_directory_filters_live_in_links(client, data):

@@ -99,7 +99,7 @@ def test_forgotten_password_is_throttled_per_account_and_per_address(limited_app
 def test_account_requests_are_throttled(limited_app):
     app = limited_app(RATELIMIT_REQUEST_PER_ADDRESS="2 per hour")
     client = client_from(app, "10.4.0.1")
-    data = {"full_name": "A B", "requested_role": "staff", "consent": "y"}
+    data = {"full_name": "A B", "requested_role": "staff"}
     codes = [attempt(client, "/demande-acces", email=f"r{i}@example.org", **data).status_code for i in range(3)]
     assert codes == [302, 302, 429]
 

@@ -22,10 +22,12 @@ from registry.admin.loans import LoanReportView, ProgrammeView
 from registry.admin.partnerships import PartnershipView
 from registry.admin.personal_data import PersonalDataView
 from registry.admin.reference import REFERENCE_VIEWS
+from registry.admin.reports import CitizenReportView
 from registry.models import (
     AccountRequest,
     Actor,
     AuditEvent,
+    CitizenReport,
     ImportBatch,
     Initiative,
     LoanProgramme,
@@ -56,6 +58,9 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(ProgrammeView(LoanProgramme, name="Programmes", endpoint="loanprogramme", category=loans))
     admin.add_view(LoanReportView(LoanReport, name="Bilans", endpoint="loanreport", category=loans))
     admin.add_view(ReviewQueueView(AuditEvent, name="À relire", endpoint="review", url="/admin/a-relire"))
+    admin.add_view(
+        CitizenReportView(CitizenReport, name="Signalements", endpoint="citizen_reports", url="/admin/signalements")
+    )
     follow_up = "Suivi"
     admin.add_view(AnnualReportView(name="Bilan annuel", endpoint="annual_report", url="/admin/bilan-annuel",
                                     category=follow_up))  # fmt: skip

@@ -147,8 +147,8 @@ def reject(view, account_request: AccountRequest):
             flash_errors(exc)
         else:
             return _decided(
-                "Demande refusée ; le motif a été envoyé par e-mail.",
-                "Demande refusée, mais l'e-mail n'a pas pu être envoyé : prévenez la personne.",
+                "Demande refusée ; le motif a été envoyé par courriel.",
+                "Demande refusée, mais le courriel n'a pas pu être envoyé : prévenez la personne.",
             )
     return view.render("admin/accounts/reject.html", form=form, account_request=account_request)
 
@@ -188,7 +188,7 @@ class AccountRequestBaseView(AdminOnlyView):
         "siret": "SIRET",
         "requested_role": "Accès demandé",
         "message": "Message",
-        "consent_at": "Consentement le",
+        "consent_at": "Mention d'information lue le",
         "status": "État",
         "decided_by": "Décidée par",
         "decided_at": "Décidée le",

@@ -27,7 +27,7 @@ from registry.services.records import editing
 from registry.services.records.errors import ValidationError, ValidationErrors
 
 MAIL_FAILED = (
-    "L'e-mail n'a pas pu être envoyé (serveur de messagerie injoignable ?). Le compte est enregistré : "
+    "Le courriel n'a pas pu être envoyé (serveur de messagerie injoignable ?). Le compte est enregistré : "
     "utilisez « Renvoyer l'invitation » plus tard."
 )
 
@@ -196,7 +196,7 @@ class UserView(AdminOnlyView):
                 flash(exc.message, "warning")
         db.session.commit()
         for message in undelivered(db.session):
-            flash(f"{message['To']} : l'e-mail n'a pas pu être envoyé.", "error")
+            flash(f"{message['To']} : le courriel n'a pas pu être envoyé.", "error")
             sent -= 1
         if sent:
             flash(f"Invitation envoyée à {sent} compte(s).", "success")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import request
+from flask import flash, request
 from flask_admin.contrib.sqla.form import InlineModelConverter
 from flask_admin.form import BaseForm, rules
 from flask_admin.model.form import InlineFormAdmin
@@ -32,6 +32,7 @@ from registry.models import (
 from registry.models.actors import ESUS_VALIDITY
 from registry.services.history.review import actors_with_pending_changes, pending_clause
 from registry.services.public import directory
+from registry.services.public.publication import actor_has_unpublishable_subsidy
 from registry.services.records.actors import clean_actor, clean_contact
 from registry.services.records.errors import ValidationErrors
 from registry.services.records.places import place_warnings
@@ -125,8 +126,9 @@ class ActorView(SecureModelView):
 
     form_columns = (
         "name", "slug", "legal_form", "status", "published", "siret", "rna", "ape_code", "esus_date", "siae_type",
-        "description", "website", "email", "phone", "address", "postcode", "commune", "quartier", "latitude",
-        "longitude", CONFIRM_PLACE, "employees", "volunteers", "founding_year", "axes", "sectors", "contacts",
+        "description", "website", "email", "phone", "show_contact_details", "address", "postcode", "commune",
+        "quartier", "latitude", "longitude", CONFIRM_PLACE, "employees", "volunteers", "founding_year", "axes",
+        "sectors", "contacts",
     )  # fmt: skip
     form_extra_fields = {CONFIRM_PLACE: BooleanField(
         "Lieu hors de Lille, Hellemmes et Lomme confirmé",
@@ -136,8 +138,8 @@ class ActorView(SecureModelView):
         rules.FieldSet(("name", "slug", "legal_form", "status", "published", "description"), "Identité"),
         rules.FieldSet(("siret", "rna", "ape_code", "esus_date", "siae_type"), "Identifiants et agréments"),
         rules.FieldSet(("axes", "sectors", "quartier"), "Place dans le plan ESS"),
-        rules.FieldSet(("website", "email", "phone", "address", "postcode", "commune", "latitude", "longitude",
-                        CONFIRM_PLACE), "Coordonnées de la structure"),
+        rules.FieldSet(("website", "email", "phone", "show_contact_details", "address", "postcode", "commune",
+                        "latitude", "longitude", CONFIRM_PLACE), "Coordonnées de la structure"),
         rules.FieldSet(("employees", "volunteers", "founding_year"), "Chiffres clés"),
         rules.FieldSet(("contacts",), "Personnes à contacter (données personnelles)"),
     )  # fmt: skip
@@ -179,4 +181,12 @@ class ActorView(SecureModelView):
         if template == self.list_template and "data" in kwargs:
             ids = [actor.id for actor in kwargs["data"]]
             kwargs["partner_changed"] = actors_with_pending_changes(self.db_session, ids)
+        model = kwargs.get("model")
+        editing = template == self.edit_template and model is not None
+        if editing and actor_has_unpublishable_subsidy(self.db_session, model):
+            flash(
+                "Cet acteur a une subvention à publier (décret n° 2017-779) mais ni SIRET ni numéro RNA : "
+                "elle manque au fichier SCDL tant que l'un des deux n'est pas saisi.",
+                "warning",
+            )
         return super().render(template, **kwargs)

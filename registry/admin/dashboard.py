@@ -18,9 +18,11 @@ from registry.admin.flask_admin_overrides import views_of
 from registry.admin.xlsx import table_to_xlsx
 from registry.downloads import XLSX_MIMETYPE
 from registry.extensions import db
-from registry.services.accounts.abilities import WRITE, has_ability
+from registry.services.accounts.abilities import EXPORT, WRITE, has_ability
 from registry.services.history.display import PARIS
 from registry.services.history.review import count_pending
+from registry.services.public.publication import count_pending_conventions
+from registry.services.public.reports import count_open_reports
 from registry.services.reporting import dashboard as figures
 from registry.services.reporting.charts import amounts_caption, dashboard_charts
 from registry.services.reporting.digest import RECIPIENT_ROLES, is_subscribed, set_subscription
@@ -109,6 +111,9 @@ class DashboardView(SecureIndexView):
             request_args=request.args,
             window=window,
             pending=pending,
+            pending_conventions=count_pending_conventions(session),
+            may_export=has_ability(current_user, EXPORT),
+            open_reports=count_open_reports(session) if has_ability(current_user, WRITE) else 0,
             record_url=record_url,
             digest=is_subscribed(session, current_user) if current_user.role in RECIPIENT_ROLES else None,
             review_url=self.review_url(),

@@ -19,6 +19,7 @@ from registry.downloads import XLSX_MIMETYPE, audited_download, no_store, send_d
 from registry.extensions import db
 from registry.models import ImportBatch
 from registry.services.accounts.abilities import EXPORT, IMPORT, READ_PERSONAL, has_ability
+from registry.services.public.publication import pending_conventions, publication_threshold
 from registry.workbook import staging
 from registry.workbook.exporter import export_registry, write_error_workbook, write_template
 from registry.workbook.scdl import write_scdl_csv
@@ -98,7 +99,12 @@ class ExportView(SecureBaseView):
 
     @expose("/")
     def index(self):
-        return self.render("admin/workbook/export.html", personal=has_ability(current_user, READ_PERSONAL))
+        return self.render(
+            "admin/workbook/export.html",
+            personal=has_ability(current_user, READ_PERSONAL),
+            pending=pending_conventions(db.session),
+            threshold=publication_threshold(),
+        )
 
     def _send(self, out, name: str, label: str, mimetype: str = XLSX_MIMETYPE):
         return audited_download(

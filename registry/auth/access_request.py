@@ -12,7 +12,7 @@ from registry.services.records.errors import ValidationErrors
 
 #: The only answer to a request, whether the address is known or not.
 REQUEST_RECEIVED = (
-    "Votre demande est enregistrée. Un e-mail de confirmation vient de vous être envoyé ; vous recevrez la réponse "
+    "Votre demande est enregistrée. Un courriel de confirmation vient de vous être envoyé ; vous recevrez la réponse "
     "d'un administrateur de la Ville à la même adresse."
 )
 
@@ -28,7 +28,8 @@ def legal_notice_context() -> dict:
 
 @account_request_limits
 def request_access():
-    """Name, e-mail, organisation, SIRET, role asked, message, consent to the legal notice."""
+    """Name, e-mail, organisation, SIRET, role asked, message, and the legal notice: the legal basis is the
+    public-interest mission, so people are informed and no consent is asked."""
     form = AccountRequestForm()
     if form.validate_on_submit():
         try:
@@ -40,7 +41,6 @@ def request_access():
                 organisation=form.organisation.data,
                 siret=form.siret.data,
                 message=form.message.data,
-                consent=form.consent.data,
             )
         except ValidationErrors as exc:
             db.session.rollback()

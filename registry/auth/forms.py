@@ -53,8 +53,3 @@ class AccountRequestForm(FlaskForm):
     organisation = StringField("Organisation", validators=[Optional(), Length(max=200)])
     siret = StringField("SIRET de l'organisation", validators=[Optional(), Length(max=40)])
     message = TextAreaField("Message (facultatif)", validators=[Optional(), Length(max=2000)])
-    consent = BooleanField(
-        "J'ai lu la mention d'information ci-dessus et j'accepte que ces données soient traitées pour examiner "
-        "ma demande.",
-        validators=[DataRequired("Cochez la case pour accepter le traitement de votre demande.")],
-    )

@@ -22,7 +22,7 @@ SESSION_KEY = "password_token"
 
 #: The only answer to a forgotten-password request, whether the address has an account or not.
 RESET_SENT = (
-    "Si un compte correspond à cette adresse, un e-mail vient d'y être envoyé avec un lien pour choisir un nouveau "
+    "Si un compte correspond à cette adresse, un courriel vient d'y être envoyé avec un lien pour choisir un nouveau "
     "mot de passe. Le lien est valable une heure. Pensez à regarder dans les courriers indésirables."
 )
 
@@ -54,7 +54,7 @@ def set_password():
     token = session.get(SESSION_KEY)
     if not token:
         return render_template(
-            "auth/link_invalid.html", message="Ouvrez le lien reçu par e-mail pour choisir votre mot de passe."
+            "auth/link_invalid.html", message="Ouvrez le lien reçu par courriel pour choisir votre mot de passe."
         ), 400
     try:
         use = read_token(db.session, token)

@@ -31,6 +31,7 @@ from registry.models.initiatives import (
 from registry.models.loans import LoanProgramme, LoanReport, programme_axes
 from registry.models.partnerships import Partnership
 from registry.models.reference import Axis, LegalForm, Quartier, Sector
+from registry.models.reports import CitizenReport
 
 __all__ = [
     "AccountRequest",
@@ -39,6 +40,7 @@ __all__ = [
     "AuditAction",
     "AuditEvent",
     "Axis",
+    "CitizenReport",
     "Contact",
     "DigestDelivery",
     "DigestSubscription",

@@ -57,6 +57,9 @@ class Actor(Timestamped, Versioned, db.Model):
     website: so.Mapped[str | None] = so.mapped_column(sa.String(300))
     email: so.Mapped[str | None] = so.mapped_column(sa.String(254))
     phone: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+    #: The organisation's own e-mail and phone (not personal data) are shown on the public page, in the API and in
+    #: open data only when this is set (« Afficher ces coordonnées sur la fiche publique »).
+    show_contact_details: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     address: so.Mapped[str | None] = so.mapped_column(sa.String(300))
     postcode: so.Mapped[str | None] = so.mapped_column(sa.String(5))
     commune: so.Mapped[str | None] = so.mapped_column(sa.String(120))

@@ -40,6 +40,11 @@ class ProfileForm(VersionedForm):
     website = StringField("Site web", validators=[Optional(), Length(max=300)])
     email = StringField("Courriel de la structure", validators=[Optional(), Length(max=254)])
     phone = StringField("Téléphone", validators=[Optional(), Length(max=40)])
+    show_contact_details = BooleanField(
+        "Afficher ces coordonnées sur la fiche publique",
+        description="Le courriel et le téléphone de la structure (pas ceux d'une personne) figureront alors sur sa "
+        "page publique, dans l'API et dans les données ouvertes.",
+    )
     address = StringField("Adresse", validators=[Optional(), Length(max=300)])
     postcode = StringField("Code postal", validators=[Optional(), Length(max=10)])
     commune = StringField("Commune", validators=[Optional(), Length(max=120)])
@@ -69,6 +74,7 @@ class ProfileForm(VersionedForm):
         self.axes.data = [str(a.id) for a in actor.axes]
         self.sectors.data = [str(s.id) for s in actor.sectors]
         self.quartier.data = str(actor.quartier_id) if actor.quartier_id else ""
+        self.show_contact_details.data = actor.show_contact_details
 
     def values(self) -> dict:
         """What the service receives: text as typed, ids for quartier, axes and sectors."""

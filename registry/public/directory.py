@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, render_template, request
+from flask import Response, render_template, request, stream_with_context
 from sqlalchemy import orm as so
+from werkzeug.wsgi import wrap_file
 
+from registry.downloads import XLSX_MIMETYPE
 from registry.extensions import db
 from registry.models import Axis, InitiativeStatus, LegalFamily, Quartier, Sector
+from registry.public import exports
+from registry.public.fields import ACTOR_FIELDS, INITIATIVE_FIELDS
 from registry.public.views import bp
 from registry.services.public import directory
 from registry.services.public import records as public_records
+from registry.services.public.facets import facets
 from registry.web import or_404
 
 
@@ -25,14 +30,18 @@ def filter_choices(session: so.Session) -> dict:
     }
 
 
-def read_listing_request(kind: str) -> tuple[directory.Filters, int]:
-    """Filters and page number of a directory page (values that name nothing are ignored; a bad page is 404)."""
+def read_listing_request(kind: str) -> tuple[directory.Filters, int, str | None]:
+    """Filters, page number and a notice of a directory page (values that name nothing are ignored; a page that
+    is not a number shows the first page, with a word saying so)."""
     filters = directory.parse_filters(db.session, request.args, kind=kind)
     try:
-        page = directory.parse_page(request.args.get("page"))
+        return filters, directory.parse_page(request.args.get("page")), None
     except directory.InvalidFilter:
-        abort(404)
-    return filters, page
+        return (
+            filters,
+            1,
+            f"Le numéro de page « {request.args.get('page', '')[:20]} » n'existe pas : voici la première page.",
+        )
 
 
 def filter_labels(filters: directory.Filters, choices: dict) -> list[tuple[str, str]]:
@@ -59,15 +68,60 @@ def filter_labels(filters: directory.Filters, choices: dict) -> list[tuple[str, 
 
 
 def render_listing(kind: str, search, template: str):
-    """A directory page: read the filters, search, render (404 past the last page)."""
-    filters, page = read_listing_request(kind)
+    """A directory page: read the filters, search, render (past the last page: the last page, with a notice)."""
+    filters, page, notice = read_listing_request(kind)
     results = search(db.session, filters, page)
     if page > 1 and page > results.pages:
-        abort(404)
+        notice = (
+            f"Il n'y a que {results.pages} page{'s' if results.pages > 1 else ''} de résultats : voici la dernière."
+        )
+        results = search(db.session, filters, results.pages)
     choices = filter_choices(db.session)
     return render_template(
-        template, filters=filters, results=results, choices=choices, active_filters=filter_labels(filters, choices)
+        template,
+        filters=filters,
+        results=results,
+        choices=choices,
+        active_filters=filter_labels(filters, choices),
+        counts=facets(db.session, kind, filters),
+        sorts=directory.SORTS,
+        notice=notice,
     )
+
+
+EXPORT_FIELDS = {"actors": ACTOR_FIELDS, "initiatives": INITIATIVE_FIELDS}
+EXPORT_NAMES = {"actors": "acteurs", "initiatives": "initiatives"}
+
+
+def export_selection(kind: str, fmt: str):
+    """« Exporter cette sélection »: the records of the current filters and search, every page, as a file."""
+    filters = directory.parse_filters(db.session, request.args, kind=kind)
+    records = directory.iter_matching(db.session, kind, filters)
+    fields = EXPORT_FIELDS[kind]
+    name = f"{EXPORT_NAMES[kind]}-selection-ess-lille"
+    if fmt == "xlsx":
+        about = [("Sélection", ", ".join(f"{k} = {v}" for k, v in filters.as_params().items()) or "tout")]
+        body = wrap_file(request.environ, exports.write_xlsx(records, fields, title="Sélection", about=about))
+        response = Response(body, mimetype=XLSX_MIMETYPE, direct_passthrough=True)
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+        return response
+    excel = fmt == "excel"
+    body = stream_with_context(exports.iter_csv(records, fields, excel=excel))
+    response = Response(body, mimetype="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}{"-excel" if excel else ""}.csv"'
+    return response
+
+
+@bp.route("/acteurs/selection-excel.csv", endpoint="actors_export_excel", defaults={"fmt": "excel"})
+@bp.route("/acteurs/selection.<any(csv, xlsx):fmt>")
+def actors_export(fmt: str):
+    return export_selection("actors", fmt)
+
+
+@bp.route("/initiatives/selection-excel.csv", endpoint="initiatives_export_excel", defaults={"fmt": "excel"})
+@bp.route("/initiatives/selection.<any(csv, xlsx):fmt>")
+def initiatives_export(fmt: str):
+    return export_selection("initiatives", fmt)
 
 
 @bp.route("/acteurs/")

@@ -1,4 +1,5 @@
-"""Open-data files written from the data dictionary: CSV (streamed), XLSX (string cells stay strings), GeoJSON."""
+"""Open-data files written from the data dictionary: CSV (streamed) for programs and « pour Excel », XLSX (string
+cells stay strings), GeoJSON."""
 
 from __future__ import annotations
 
@@ -7,15 +8,14 @@ import io
 import json
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
-from enum import Enum
 from tempfile import SpooledTemporaryFile
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from registry.public.fields import Field, as_json, jsonable
-from registry.services.outputs.spreadsheet import is_formula_like, neutralise_formula
+from registry.public.table_schema import excel_csv_cell, header, people_value, width
+from registry.services.outputs.spreadsheet import finish_sheet, is_formula_like, neutralise_formula, start_sheet
 
 #: Rows buffered before a CSV chunk is sent.
 CSV_BATCH = 500
@@ -33,13 +33,20 @@ def csv_cell(value) -> str:
     return neutralise_formula(str(value))
 
 
-def iter_csv(records: Iterable, fields: list[Field]) -> Iterator[str]:
-    """CSV text (UTF-8, comma, CRLF, header row of field keys), in chunks."""
+def iter_csv(records: Iterable, fields: list[Field], *, excel: bool = False) -> Iterator[str]:
+    """CSV text in chunks. For programs: UTF-8, comma, CRLF, header row of field keys. ``excel``: the « CSV pour
+    Excel » — a byte order mark, semicolons, French headers, labels, JJ/MM/AAAA dates and decimal commas."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([f.key for f in fields])
+    if excel:
+        buffer.write("\ufeff")
+        writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+        writer.writerow([header(f) for f in fields])
+    else:
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow([f.key for f in fields])
+    cell = excel_csv_cell if excel else csv_cell
     for n, record in enumerate(records, 1):
-        writer.writerow([csv_cell(f.flat(record)) for f in fields])
+        writer.writerow([cell(f.flat(record)) for f in fields])
         if n % CSV_BATCH == 0:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -48,38 +55,37 @@ def iter_csv(records: Iterable, fields: list[Field]) -> Iterator[str]:
 
 
 def _xlsx_cell(sheet, value):
-    if isinstance(value, Enum):
-        value = value.value
-    if isinstance(value, datetime):
-        value = value.replace(microsecond=0)
+    value = people_value(value)
     cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, str) and is_formula_like(value):
         cell.data_type = "s"  # openpyxl would otherwise write text starting with "=" as a live formula
-    if isinstance(value, date) and not isinstance(value, datetime):
+    if isinstance(value, datetime):
+        cell.number_format = "DD/MM/YYYY HH:MM"
+    elif isinstance(value, date):
         cell.number_format = "DD/MM/YYYY"
     return cell
 
 
 def write_xlsx(records: Iterable, fields: list[Field], *, title: str, about: list[tuple[str, str]]):
-    """An .xlsx workbook: the data sheet, then an "À propos" sheet (source, licence, columns). Returns a file."""
+    """An .xlsx workbook for people: the data sheet (French headers, labels, widths, bold frozen header, filter —
+    the house style of registry.services.outputs.spreadsheet), then an "À propos" sheet (source, licence,
+    columns). Returns a file."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title[:31])
-    bold = Font(bold=True)
-    header = []
-    for f in fields:
-        cell = WriteOnlyCell(sheet, value=f.key)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
+    start_sheet(sheet, [header(f) for f in fields], [width(f) for f in fields])
+    rows = 0
     for record in records:
         sheet.append([_xlsx_cell(sheet, f.flat(record)) for f in fields])
+        rows += 1
+    finish_sheet(sheet, len(fields), rows)
     notes = workbook.create_sheet("À propos")
+    start_sheet(notes, ["Information", "Valeur"], [24, 90])
     for label, text in about:
         notes.append([_xlsx_cell(notes, label), _xlsx_cell(notes, text)])
     notes.append([])
     notes.append([_xlsx_cell(notes, "Colonne"), _xlsx_cell(notes, "Description")])
     for f in fields:
-        notes.append([_xlsx_cell(notes, f.key), _xlsx_cell(notes, f.description)])
+        notes.append([_xlsx_cell(notes, header(f)), _xlsx_cell(notes, f"{f.description} (clé : {f.key})")])
     output = SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115 - returned to the caller
     workbook.save(output)
     output.seek(0)

@@ -1,8 +1,9 @@
 """The public data dictionary: one list of fields per dataset, shared by the API, the downloads and /donnees/.
 
 Each field has a stable English key, a French description (shown on the open-data page), a flat value for
-CSV and XLSX cells, and optionally a structured value for JSON (lists of codes and labels). Contacts and the
-organisations' own e-mail and phone are never part of a dataset.
+CSV and XLSX cells, and optionally a structured value for JSON (lists of codes and labels). Contacts (people) are
+never part of a dataset; the organisation's own e-mail and phone are, only when it chose to show them
+(``Actor.show_contact_details``).
 """
 
 from __future__ import annotations
@@ -110,6 +111,16 @@ ACTOR_FIELDS: list[Field] = [
     ),
     Field("description", "Présentation de l'activité.", lambda a: a.description),
     Field("website", "Site web.", lambda a: a.website),
+    Field(
+        "email",
+        "Courriel de la structure, si elle a choisi de l'afficher publiquement.",
+        lambda a: a.email if a.show_contact_details else None,
+    ),
+    Field(
+        "phone",
+        "Téléphone de la structure, si elle a choisi de l'afficher publiquement.",
+        lambda a: a.phone if a.show_contact_details else None,
+    ),
     Field("address", "Adresse postale.", lambda a: a.address),
     Field("postcode", "Code postal.", lambda a: a.postcode),
     Field("commune", "Commune.", lambda a: a.commune),

@@ -16,7 +16,7 @@ LIST_SIZE = 50
 @bp.route("/carte/")
 def map():
     """Actors on a map, filtered like the directory; the data comes from /api/v1/actors.geojson."""
-    filters, _page = read_listing_request("actors")
+    filters, _page, _notice = read_listing_request("actors")
     results = directory.search_actors(db.session, filters, 1, per_page=LIST_SIZE)
     choices = filter_choices(db.session)
     return render_template(

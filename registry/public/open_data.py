@@ -4,13 +4,17 @@ Route layout::
 
     /donnees/                               public.open_data    the page: files, columns, licence
     /donnees/<dataset>.<format>             public.download     acteurs | initiatives | prets, csv | xlsx | geojson
+    /donnees/<dataset>-excel.csv            public.download_excel  the « CSV pour Excel » (BOM, ;, decimal comma)
+    /donnees/<dataset>.schema.json          public.table_schema the Table Schema of the machine CSV
     /donnees/subventions-scdl.csv           public.download_scdl  the SCDL « subventions » 2.1.1 CSV of the
-        conventions above 23 000 € of public actors (registry.workbook.scdl; ``?tout=1``: every amount)
+        conventions due of public actors (registry.workbook.scdl; ``?tout=1``: every amount)
+    /donnees/subventions-scdl-excel.csv     public.download_scdl_excel  the same « pour Excel »
 """
 
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,11 +25,14 @@ from werkzeug.wsgi import wrap_file
 from registry.downloads import XLSX_MIMETYPE
 from registry.extensions import db
 from registry.public import exports
+from registry.public import table_schema as schemas
 from registry.public.fields import ACTOR_FIELDS, INITIATIVE_FIELDS, PROGRAMME_FIELDS, Field
 from registry.public.http import cache_data, data_etag, last_change
 from registry.public.views import bp
 from registry.services.public import records as public_records
-from registry.workbook.scdl import write_scdl_csv
+from registry.services.public.publication import count_pending_conventions, publication_threshold
+from registry.services.public.stats import dataset_counts
+from registry.workbook.scdl import scdl_for_excel, write_scdl_csv
 
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -84,8 +91,18 @@ def licence() -> dict[str, str]:
 
 @bp.route("/donnees/")
 def open_data():
-    """The open-data page: each file with its columns and the licence."""
-    return render_template("public/open_data.html", datasets=DATASETS.values(), licence=licence())
+    """The open-data page: each file with its update date, row count, columns, schema and the licence."""
+    session = db.session
+    return render_template(
+        "public/open_data.html",
+        datasets=DATASETS.values(),
+        counts=dataset_counts(session),
+        updated=last_change(session),
+        french_header=schemas.header,
+        licence=licence(),
+        threshold=publication_threshold(),
+        scdl_pending=count_pending_conventions(db.session, public_only=True),
+    )
 
 
 def _about(dataset: Dataset) -> list[tuple[str, str]]:
@@ -98,11 +115,27 @@ def _about(dataset: Dataset) -> list[tuple[str, str]]:
     ]
 
 
+@bp.route("/donnees/<any(acteurs, initiatives, prets):dataset>.schema.json")
+def table_schema(dataset: str):
+    """The Table Schema (frictionless) of a dataset's machine CSV."""
+    spec = DATASETS[dataset]
+    response = current_app.response_class(
+        json.dumps(schemas.table_schema(spec.fields, title=spec.title), ensure_ascii=False, indent=2),
+        mimetype="application/schema+json",
+    )
+    return cache_data(response, last_change(db.session))
+
+
+@bp.route(
+    "/donnees/<any(acteurs, initiatives, prets):dataset>-excel.csv",
+    endpoint="download_excel",
+    defaults={"fmt": "excel"},
+)
 @bp.route("/donnees/<any(acteurs, initiatives, prets):dataset>.<any(csv, xlsx, geojson):fmt>")
 def download(dataset: str, fmt: str):
     """One file, generated from the published records; 304 when the client already has the current one."""
     spec = DATASETS[dataset]
-    if fmt not in spec.formats:
+    if fmt not in (*spec.formats, "excel"):
         abort(404)
     session = db.session
     etag = data_etag(session, dataset, fmt)
@@ -110,16 +143,17 @@ def download(dataset: str, fmt: str):
     if request.if_none_match.contains(etag):
         return _not_modified(etag, modified)
     records = spec.records(session)
-    if fmt == "csv":
-        body = stream_with_context(exports.iter_csv(records, spec.fields))
+    if fmt in ("csv", "excel"):
+        body = stream_with_context(exports.iter_csv(records, spec.fields, excel=fmt == "excel"))
     elif fmt == "geojson":
         members = {"name": spec.title, "licence": licence(), "source": current_app.config["ORGANISATION_NAME"]}
         body = stream_with_context(exports.iter_geojson(records, spec.fields, members))
     else:
         body = exports.write_xlsx(records, spec.fields, title=spec.title, about=_about(spec))
         body = wrap_file(request.environ, body)
-    response = Response(body, mimetype=MEDIA_TYPES[fmt], direct_passthrough=fmt == "xlsx")
-    response.headers["Content-Disposition"] = f'attachment; filename="{dataset}-ess-lille.{fmt}"'
+    response = Response(body, mimetype=MEDIA_TYPES.get(fmt, MEDIA_TYPES["csv"]), direct_passthrough=fmt == "xlsx")
+    name = f"{dataset}-ess-lille-excel.csv" if fmt == "excel" else f"{dataset}-ess-lille.{fmt}"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.set_etag(etag)
     return cache_data(response, modified)
 
@@ -130,19 +164,21 @@ def _not_modified(etag: str, modified: datetime) -> Response:
     return cache_data(response, modified)
 
 
+@bp.route("/donnees/subventions-scdl-excel.csv", endpoint="download_scdl_excel", defaults={"excel": True})
 @bp.route("/donnees/subventions-scdl.csv")
-def download_scdl():
+def download_scdl(excel: bool = False):
     """The SCDL « subventions » CSV of the conventions of public actors (by default those the city must publish)."""
     include_all = request.args.get("tout") == "1"
     session = db.session
-    etag = data_etag(session, "scdl", "all" if include_all else "published")
+    etag = data_etag(session, "scdl", "all" if include_all else "published", "excel" if excel else "csv")
     modified = last_change(session)
     if request.if_none_match.contains(etag):
         return _not_modified(etag, modified)
     body = io.BytesIO()
     write_scdl_csv(session, body, include_all=include_all, public_only=True)
-    response = Response(body.getvalue(), mimetype=MEDIA_TYPES["csv"])
-    suffix = "-toutes" if include_all else ""
+    data = scdl_for_excel(body.getvalue()) if excel else body.getvalue()
+    response = Response(data, mimetype=MEDIA_TYPES["csv"])
+    suffix = ("-toutes" if include_all else "") + ("-excel" if excel else "")
     response.headers["Content-Disposition"] = f'attachment; filename="subventions{suffix}-scdl-lille.csv"'
     response.set_etag(etag)
     return cache_data(response, modified)

@@ -23,7 +23,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import orm as so
 
 from registry.models import Actor
-from registry.services.outputs.spreadsheet import is_formula_like
+from registry.services.outputs.spreadsheet import finish_sheet, is_formula_like, start_sheet
 from registry.services.reference.matching import ReferenceData
 from registry.workbook import columns as cols
 from registry.workbook.actor_rows import actor_rows
@@ -50,15 +50,7 @@ class SheetWriter:
         self.rows = 0
         widths = [max(col.kind.width, len(col.header) + 2) for col in spec.columns]
         prepare_printing(self.ws, title, widths)
-        for number, width in enumerate(widths, start=1):
-            self.ws.column_dimensions[get_column_letter(number)].width = width
-        self.ws.freeze_panes = "A2"
-        header = []
-        for col in spec.columns:
-            cell = WriteOnlyCell(self.ws, value=col.header)
-            cell.font = BOLD
-            header.append(cell)
-        self.ws.append(header)
+        start_sheet(self.ws, [col.header for col in spec.columns], widths)
         self._styled = {}
         for number, col in enumerate(spec.columns):
             if col.kind.number_format:
@@ -92,8 +84,7 @@ class SheetWriter:
 
     def finish(self, lists: dict[tuple[str, str], str]) -> None:
         """Autofilter and print area over the rows written, drop-downs on the single-value enumerated columns."""
-        last = get_column_letter(len(self.spec.columns))
-        self.ws.auto_filter.ref = f"A1:{last}{self.rows + 1}"
+        finish_sheet(self.ws, len(self.spec.columns), self.rows)
         finish_printing(self.ws, len(self.spec.columns), self.rows + 1)
         for number, col in enumerate(self.spec.columns, start=1):
             formula = lists.get((self.spec.name, col.header))

@@ -1,9 +1,9 @@
 """SCDL « subventions » 2.1.1: the open-data CSV of the city's subsidy conventions (décret n° 2017-779).
 
 16 columns in the schema's order, UTF-8, comma, CRLF, decimal point, ISO dates, ``oui``/``non``, one row per
-beneficiary. By default only the conventions the city must publish: above 23 000 € (PUBLICATION_THRESHOLD),
-signed (signed, active or ended), with a convention date. Reserved contracts (public procurement, not
-subsidies) are never included.
+beneficiary. By default only the conventions the city must publish; which ones, and why one cannot be
+published, is the rule of registry.services.public.publication (the pending ones are listed on the back-office
+export page, counted on the dashboard and on the open-data page). Reserved contracts are never included.
 """
 
 from __future__ import annotations
@@ -13,14 +13,12 @@ import io
 from decimal import Decimal
 from typing import TextIO
 
-import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import orm as so
 
-from registry.models import Actor, Partnership, PartnershipKind, PartnershipNature, PartnershipStatus, PaymentTerms
+from registry.models import Partnership, PartnershipNature, PaymentTerms
 from registry.services.outputs.spreadsheet import neutralise_formula
-from registry.services.public.visibility import public_actor_clause
-from registry.services.records.partnerships import PUBLICATION_THRESHOLD
+from registry.services.public.publication import published_query
 
 HEADER = (
     "nomAttribuant",
@@ -46,29 +44,11 @@ NATURE = {
     PartnershipNature.MIXED: "aide en numéraire;aide en nature",
 }
 PAYMENT = {PaymentTerms.SINGLE: "unique", PaymentTerms.INSTALMENTS: "échelonné", PaymentTerms.OTHER: "autre"}
-PUBLISHED_STATUSES = (PartnershipStatus.SIGNED, PartnershipStatus.ACTIVE, PartnershipStatus.ENDED)
-#: Kinds that are not subsidies: never in the SCDL file.
-NOT_SUBSIDIES = (PartnershipKind.RESERVED_CONTRACT,)
 
 
 def scdl_query(*, include_all: bool = False, public_only: bool = False):
     """The partnerships of the SCDL file, oldest convention first (``public_only``: of public actors only)."""
-    query = (
-        sa.select(Partnership)
-        .options(so.joinedload(Partnership.actor))
-        .where(
-            Partnership.status.in_(PUBLISHED_STATUSES),
-            Partnership.kind.not_in(NOT_SUBSIDIES),
-            Partnership.convention_date.is_not(None),
-            Partnership.amount.is_not(None),
-        )
-        .order_by(Partnership.convention_date, Partnership.ref)
-    )
-    if not include_all:
-        query = query.where(Partnership.amount > PUBLICATION_THRESHOLD)
-    if public_only:
-        query = query.where(Partnership.actor_id.in_(sa.select(Actor.id).where(public_actor_clause())))
-    return query
+    return published_query(include_all=include_all, public_only=public_only)
 
 
 def _number(value: Decimal) -> str:
@@ -115,15 +95,31 @@ def write_scdl_csv(session: so.Session, fp, *, include_all: bool = False, public
     funder_name = current_app.config["ORGANISATION_NAME"]
     funder_siret = current_app.config["CITY_SIRET"]
     count = 0
-    # Beneficiaries with neither SIRET nor RNA cannot be published (the schema requires one of them).
     for p in session.scalars(
         scdl_query(include_all=include_all, public_only=public_only).execution_options(yield_per=1000)
     ):
-        if not p.actor.siret and not (p.actor.rna or "").startswith("W"):
-            continue
         writer.writerow(scdl_row(p, funder_name, funder_siret))
         count += 1
     text.flush()
     if text is not fp:
         text.detach()
     return count
+
+
+def scdl_for_excel(raw: bytes) -> bytes:
+    """The SCDL CSV « pour Excel »: byte order mark, semicolons, decimal commas and JJ/MM/AAAA convention dates;
+    same columns and rows (the machine file stays the one that follows the national schema)."""
+    rows = csv.reader(io.StringIO(raw.decode("utf-8"), newline=""))
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    columns = {name: HEADER.index(name) for name in ("montant", "pourcentageSubvention", "dateConvention")}
+    writer.writerow(next(rows))
+    for row in rows:
+        for name in ("montant", "pourcentageSubvention"):
+            row[columns[name]] = row[columns[name]].replace(".", ",")
+        day = row[columns["dateConvention"]]
+        if len(day) == 10:
+            row[columns["dateConvention"]] = f"{day[8:10]}/{day[5:7]}/{day[0:4]}"
+        writer.writerow(row)
+    return out.getvalue().encode("utf-8")

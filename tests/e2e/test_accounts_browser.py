@@ -57,7 +57,6 @@ def test_request_approval_invitation_sign_in_and_out(app, session, watched):
     visitor.get_by_label("Partenaire (une organisation de l'ESS)").check()
     visitor.get_by_label("Organisation", exact=True).fill("Ateliers Navigateur de Fives")
     visitor.get_by_label("SIRET de l'organisation").fill(siret)
-    visitor.get_by_label("J'ai lu la mention").check()
     visitor.get_by_role("button", name="Envoyer la demande").click()
     assert "Votre demande est enregistrée" in visitor.locator(".alert").inner_text()
 

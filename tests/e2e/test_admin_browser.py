@@ -131,3 +131,26 @@ def test_admin_on_a_phone(browser, live_server, officer):
         screenshot(page, "admin-actors-list-phone")
     finally:
         context.close()
+
+
+def test_pending_conventions_on_the_export_page_and_the_dashboard(page, app, officer):
+    """Conventions that must be published but cannot be: listed with the reason and the record that fixes it."""
+    with app.app_context():
+        regie = make_actor(db.session, name="Régie de quartier de Fives (sans SIRET)", siret=None)
+        for amount in ("240000", "62000"):
+            make_partnership(
+                db.session, actor=regie, amount=Decimal(amount), status=PartnershipStatus.SIGNED,
+                convention_date=date(2025, 2, 1), object="Chantiers d'insertion",
+            )  # fmt: skip
+        db.session.commit()
+    sign_in(page, officer)
+    assert "2 conventions à publier" in page.locator(".alert-warning").all_inner_texts()[-1]
+    page.get_by_role("link", name="Voir la liste et corriger").click()
+    table = page.locator("#conventions-en-attente table")
+    assert table.locator("tbody tr").count() == 2
+    assert "Bénéficiaire sans SIRET ni numéro RNA" in table.inner_text()
+    screenshot(page, "admin-export-pending-conventions")
+    table.get_by_role("link", name="Ajouter le SIRET ou le RNA").first.click()
+    page.wait_for_url("**/admin/actor/edit/**")
+    assert "ni SIRET ni numéro RNA" in page.locator(".alert").all_inner_texts()[0]
+    screenshot(page, "admin-actor-form-scdl-warning")

@@ -11,6 +11,7 @@ from tests import public_data
 from tests.e2e.conftest import screenshot
 
 WIDTHS = {"desktop": 1280, "mobile": 375}
+LEGAL_PAGES = ("/mentions-legales", "/accessibilite", "/donnees-personnelles", "/plan-du-site", "/contact")
 TILES = re.compile(r"^https?://[a-z.]*tile\.openstreetmap\.org/")
 
 
@@ -113,6 +114,10 @@ def _public_pages(data) -> dict[str, str]:
         "search": "/recherche?q=fives",
         "sign-in": "/connexion",
         "not-found": "/acteurs/inconnu",
+        "report": f"/acteurs/{data.regie.slug}/signaler",
+        "report-thanks": f"/signalement/merci?retour=/acteurs/{data.regie.slug}",
+        "directory-sorted": "/acteurs/?tri=maj&page=99",
+        **{f"legal-{path.strip('/')}": path for path in LEGAL_PAGES},
     }
 
 
@@ -139,9 +144,11 @@ def test_no_page_scrolls_sideways_at_360_px(page, data, offline_tiles):
         assert overflow <= 0, f"{name} scrolls sideways at 360 px"
 
 
-def test_axe_finds_no_serious_violation(page, data, offline_tiles):
+@pytest.mark.parametrize("width", WIDTHS.values())
+def test_axe_finds_no_serious_violation(page, data, offline_tiles, width):
     axe = Axe()
     failures = {}
+    page.set_viewport_size({"width": width, "height": 900})
     for name, url in _public_pages(data).items():
         page.goto(url)
         page.wait_for_load_state("load")
@@ -159,3 +166,69 @@ def test_axe_check_fails_on_a_serious_violation(page):
     page.set_content('<html lang="fr"><body><main><img src="x.png"><input type="text"></main></body></html>')
     violations = Axe().run(page).response["violations"]
     assert {"image-alt", "label"} <= {v["id"] for v in violations if v["impact"] in ("serious", "critical")}
+
+
+def test_footer_opens_each_legal_page(page, data):
+    """From any page the footer's five links lead to the five legal pages; screenshots at both widths."""
+    for label, width in WIDTHS.items():
+        page.set_viewport_size({"width": width, "height": 900})
+        for path in LEGAL_PAGES:
+            page.goto(f"/acteurs/{data.regie.slug}")
+            page.locator(f"footer a[href='{path}']").click()
+            page.wait_for_url(f"**{path}")
+            assert page.locator("h1").count() == 1
+            assert page.locator("footer a[aria-current=page]").get_attribute("href") == path
+            screenshot(page, f"public-legal{path.replace('/', '-')}-{label}")
+    assert "partiellement conforme" in page.locator("footer").inner_text()
+
+
+def test_every_main_navigation_entry_is_reachable_on_a_phone(page, data):
+    """At 375 px the main navigation sits behind a « Menu » disclosure button; each entry is then visible, inside
+    the screen, and opens its page. Escape closes the menu."""
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.goto("/")
+    toggle = page.get_by_role("button", name="Menu")
+    links = page.locator("#menu-principal a")
+    assert toggle.get_attribute("aria-expanded") == "false" and not links.first.is_visible()
+    screenshot(page, "public-phone-nav-closed", full_page=False)
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true"
+    screenshot(page, "public-phone-nav-open", full_page=False)
+    entries = [(links.nth(i).inner_text(), links.nth(i).get_attribute("href")) for i in range(links.count())]
+    assert len(entries) == 6
+    for n in range(len(entries)):
+        box = links.nth(n).bounding_box()
+        assert links.nth(n).is_visible() and box["x"] >= 0 and box["x"] + box["width"] <= 375, entries[n]
+    page.keyboard.press("Escape")
+    assert toggle.get_attribute("aria-expanded") == "false"
+    for label, href in entries:
+        page.goto("/")
+        page.get_by_role("button", name="Menu").click()
+        page.get_by_role("link", name=label, exact=True).first.click()
+        page.wait_for_url(f"**{href}")
+    # On a desktop the entries are shown and the button is not.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto("/")
+    assert not page.get_by_role("button", name="Menu").is_visible() and links.first.is_visible()
+
+
+def test_report_an_error_from_an_actor_page(page, data):
+    """« Signaler une erreur »: from the actor's page to the form, a French message for a too short text, then the
+    thank-you page; screenshots of the form at both widths."""
+    for label, width in WIDTHS.items():
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"/acteurs/{data.regie.slug}")
+        page.get_by_role("link", name="Signaler une erreur sur cette fiche").click()
+        page.wait_for_url("**/signaler")
+        box = page.locator("#f-site-web").bounding_box()
+        assert box["x"] + box["width"] < 0  # the honeypot stays out of sight (and out of the tab order)
+        screenshot(page, f"public-report-form-{label}")
+    page.get_by_label("Qu'est-ce qui est inexact ?").fill("court")
+    page.get_by_role("button", name="Envoyer le signalement").click()
+    assert "quelques mots" in page.locator(".alert-danger").inner_text()
+    screenshot(page, "public-report-form-error-mobile")
+    page.get_by_label("Qu'est-ce qui est inexact ?").fill("Le numéro de téléphone a changé.")
+    page.get_by_role("button", name="Envoyer le signalement").click()
+    page.wait_for_url("**/signalement/merci**")
+    assert page.locator("h1").inner_text() == "Merci pour votre signalement"
+    screenshot(page, "public-report-thanks-mobile")

@@ -49,7 +49,6 @@ def submit_account_request(
     organisation: str | None = None,
     siret: str | None = None,
     message: str | None = None,
-    consent: bool = False,
 ) -> AccountRequest | None:
     """Record a request from the public form and acknowledge it by e-mail. When the address already has an
     account, or a pending request, no new request is stored and the address is told so by e-mail: the page
@@ -70,8 +69,6 @@ def submit_account_request(
         c.add("organisation", "Indiquez le nom de votre organisation.")
     siret = c.check("siret", n.normalize_siret, siret)
     message = c.check("message", n.clean_text, message, 2000)
-    if not consent:
-        c.add("consent", "Cochez la case pour accepter le traitement de votre demande.")
     c.raise_if_any()
 
     if session.scalar(sa.select(User.id).where(User.email == email_norm)) is not None:

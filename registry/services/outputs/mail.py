@@ -16,7 +16,7 @@ services pass identifiers and tokens, never URLs or endpoint names. A message qu
 rolled back is dropped with it.
 
 After the commit, a delivery that fails is logged and kept: ``undelivered(session)`` returns (and forgets) the
-messages of the last commit that could not be delivered, so a screen can say « l'e-mail n'a pas pu être envoyé ».
+messages of the last commit that could not be delivered, so a screen can say « le courriel n'a pas pu être envoyé ».
 With ``background=True`` the SMTP delivery happens in a worker thread, so a page answers in the same time whether or
 not it sent a message (the forgotten-password and account-request pages rely on it); failures are then only logged.
 
@@ -241,7 +241,7 @@ def deliver_smtp(message: EmailMessage, settings: dict) -> None:
                 server.login(settings["user"], settings["password"] or "")
             server.send_message(message)
     except (OSError, smtplib.SMTPException) as exc:
-        raise MailError(f"Envoi de l'e-mail impossible ({settings['host']}:{settings['port']}) : {exc}") from exc
+        raise MailError(f"Envoi du courriel impossible ({settings['host']}:{settings['port']}) : {exc}") from exc
     log.info("E-mail to %s, subject %r, sent through %s", message["To"], message["Subject"], settings["host"])
 
 

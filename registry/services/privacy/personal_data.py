@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import orm as so
 
-from registry.models import AccountRequest, Actor, AuditAction, AuditEvent, Contact, ImportBatch, User
+from registry.models import AccountRequest, Actor, AuditAction, AuditEvent, CitizenReport, Contact, ImportBatch, User
 from registry.models.accounts import new_session_token
 from registry.models.base import utcnow
 from registry.services.accounts.users import other_active_admins
@@ -51,6 +51,8 @@ class Person:
     users: list[User] = field(default_factory=list)
     requests: list[AccountRequest] = field(default_factory=list)
     events: list[AuditEvent] = field(default_factory=list)
+    #: Error reports sent from the public site with this e-mail (« Signaler une erreur »).
+    reports: list[CitizenReport] = field(default_factory=list)
     #: Organisations whose own e-mail or phone is one of this person's (organisation data: not erased).
     organisations: list[tuple[Actor, str]] = field(default_factory=list)
 
@@ -66,7 +68,7 @@ class Person:
 
     @property
     def found(self) -> bool:
-        return bool(self.contacts or self.users or self.requests or self.events)
+        return bool(self.contacts or self.users or self.requests or self.events or self.reports)
 
     @property
     def phones(self) -> set[str]:
@@ -122,6 +124,10 @@ def find_person(session: so.Session, *, email: str | None = None, name: str | No
     person.users = matching(User, User.email, User.full_name)
     person.requests = matching(AccountRequest, AccountRequest.email, AccountRequest.full_name)
     person.events = _events(session, person)
+    if email:
+        person.reports = list(
+            session.scalars(sa.select(CitizenReport).where(sa.func.lower(CitizenReport.email) == email))
+        )
     identifiers = [Actor.email.in_(person.emails)] if person.emails else []
     if person.phones:
         identifiers.append(Actor.phone.in_(person.phones))
@@ -219,6 +225,11 @@ def export_person(person: Person) -> dict:
              "action": e.action.label, "record_type": e.entity_type, "record": e.entity_label, "changes": e.changes}
             for e in person.events
         ],
+        "error_reports": [
+            {"record": r.record_label, "message": r.message, "email": r.email, "created_at": when(r.created_at),
+             "handled_at": when(r.handled_at)}
+            for r in person.reports
+        ],
         "organisations_with_this_address_or_phone": [
             {"organisation": actor.name, "field": what} for actor, what in person.organisations
         ],
@@ -266,6 +277,8 @@ def erase_person(session: so.Session, person: Person, *, user, source: str = "ad
         session.delete(contact)
     for account_request in person.requests:
         session.delete(account_request)
+    for citizen_report in person.reports:
+        session.delete(citizen_report)
     for account in person.users:
         account.email = f"efface-{person.reference}-{account.id}@invalid"
         account.full_name = pseudonym

@@ -38,6 +38,8 @@ from registry.services.public.visibility import public_actor_clause, public_init
 ACTORS = fulltext.SearchTarget(Actor, "name", "actors_fts")
 INITIATIVES = fulltext.SearchTarget(Initiative, "title", "initiatives_fts")
 PER_PAGE = 20
+#: The orders of the directory lists (URL parameter ``tri``).
+SORTS = {"nom": "Nom (A à Z)", "maj": "Dernière mise à jour"}
 MAX_QUERY_LENGTH = 200
 
 
@@ -61,6 +63,8 @@ class Filters:
     famille: str = ""
     esus: bool = False
     statut: str = ""
+    #: Order of the list: "" (name matches first, then alphabetical) or "maj" (last updated first).
+    tri: str = ""
     #: Parameters given with a value that names nothing; the pages ignore them, the API refuses them.
     invalid: dict[str, str] = field(default_factory=dict, compare=False)
     #: What each reference code names, resolved once when the parameters are read (axe, quartier, secteur: an id;
@@ -70,14 +74,15 @@ class Filters:
     def as_params(self, **changes) -> dict[str, str]:
         """The non-empty parameters (for links: pagination, a removed filter, the map's data URL)."""
         merged = replace(self, **changes) if changes else self
-        params = {name: getattr(merged, name) for name in ("q", "axe", "quartier", "secteur", "famille", "statut")}
+        names = ("q", "axe", "quartier", "secteur", "famille", "statut", "tri")
+        params = {name: getattr(merged, name) for name in names}
         params["esus"] = "1" if merged.esus else ""
         return {k: v for k, v in params.items() if v}
 
     @property
     def active(self) -> bool:
-        """True when anything narrows the list."""
-        return bool(self.as_params())
+        """True when anything narrows the list (the order does not)."""
+        return bool(self.as_params(tri=""))
 
 
 @dataclass
@@ -124,7 +129,8 @@ def parse_filters(session: so.Session, args: Mapping[str, str], *, kind: str = "
     """Read the filters from URL parameters; values that name nothing are set aside in ``invalid``."""
     invalid: dict[str, str] = {}
     ids: dict[str, object] = {}
-    values: dict[str, object] = {"q": (args.get("q") or "").strip()[:MAX_QUERY_LENGTH]}
+    # NUL characters name nothing, and PostgreSQL refuses them in text: dropped before any query.
+    values: dict[str, object] = {"q": (args.get("q") or "").replace("\x00", "").strip()[:MAX_QUERY_LENGTH]}
     checks = {
         "axe": (lambda code: _id_of(session, Axis, code), "Axe inconnu"),
         "quartier": (lambda code: _id_of(session, Quartier, code), "Quartier inconnu"),
@@ -139,11 +145,16 @@ def parse_filters(session: so.Session, args: Mapping[str, str], *, kind: str = "
         value = (args.get(name) or "").strip()
         if not value:
             continue
-        resolved = resolve(value[:100])
+        resolved = None if "\x00" in value else resolve(value[:100])
         if resolved is not None:
             values[name], ids[name] = value, resolved
         else:
             invalid[name] = f"{message} : « {value[:60]} »."
+    tri = (args.get("tri") or "").strip()
+    if tri in SORTS and tri != "nom":
+        values["tri"] = tri
+    elif tri and tri not in SORTS:
+        invalid["tri"] = f"Tri inconnu : « {tri[:60]} » (attendu : nom ou maj)."
     esus = (args.get("esus") or "").strip().lower()
     if kind == "actors" and esus:
         if esus in ("1", "oui", "true", "on"):
@@ -246,6 +257,8 @@ def _search(session: so.Session, target, terms, filters: Filters, page: int, per
     if words:
         terms = [*terms, fulltext.match_clause(target, words, dialect)]
         order.insert(0, sa.case((fulltext.name_match(target, words, dialect), 0), else_=1))
+    if filters.tri == "maj":
+        order = [model.updated_at.desc(), model.id]
     total = public_cache.count(session, model, terms)
     rows = session.scalars(
         sa.select(model)
@@ -277,3 +290,19 @@ def search_initiatives(session: so.Session, filters: Filters, page: int = 1, per
     """One page of public initiatives matching ``filters``: title matches first, then alphabetical order."""
     terms = initiative_conditions(session, filters)
     return _search(session, INITIATIVES, terms, filters, page, per_page, public_records.initiative_options())
+
+
+def iter_matching(session: so.Session, kind: str, filters: Filters):
+    """Every public record of a directory matching ``filters`` (no page), by chunks: « Exporter cette sélection »."""
+    if kind == "actors":
+        target, terms, options = ACTORS, actor_conditions(session, filters), public_records.actor_options()
+    else:
+        target, terms, options = (
+            INITIATIVES,
+            initiative_conditions(session, filters),
+            public_records.initiative_options(),
+        )
+    words = fulltext.search_words(filters.q)
+    if words:
+        terms.append(fulltext.match_clause(target, words, session.get_bind().dialect.name))
+    return public_records.iterate(session, sa.select(target.model).where(*terms).options(*options))

@@ -114,7 +114,8 @@ def public_programmes(session: so.Session) -> list[LoanProgramme]:
     )
 
 
-def _iterate(session: so.Session, statement) -> Iterator:
+def iterate(session: so.Session, statement) -> Iterator:
+    """The records of ``statement`` by chunks of CHUNK, in id order (keyset pagination)."""
     offset_id = 0
     model = statement.column_descriptions[0]["entity"]
     while True:
@@ -129,14 +130,14 @@ def _iterate(session: so.Session, statement) -> Iterator:
 
 def iter_public_actors(session: so.Session) -> Iterator[Actor]:
     """Every public actor, by chunks (keyset pagination), for the downloads."""
-    return _iterate(session, sa.select(Actor).where(public_actor_clause()).options(*actor_options()))
+    return iterate(session, sa.select(Actor).where(public_actor_clause()).options(*actor_options()))
 
 
 def iter_public_initiatives(session: so.Session) -> Iterator[Initiative]:
     """Every public initiative, by chunks, with public partners only."""
-    return _iterate(session, sa.select(Initiative).where(public_initiative_clause()).options(*initiative_options()))
+    return iterate(session, sa.select(Initiative).where(public_initiative_clause()).options(*initiative_options()))
 
 
 def iter_public_programmes(session: so.Session) -> Iterator[LoanProgramme]:
     """Every public loan programme."""
-    return _iterate(session, sa.select(LoanProgramme).where(public_programme_clause()).options(*programme_options()))
+    return iterate(session, sa.select(LoanProgramme).where(public_programme_clause()).options(*programme_options()))

@@ -97,3 +97,12 @@ def latest_initiatives(session: so.Session, limit: int = 6) -> list[Initiative]:
             .limit(limit)
         )
     )
+
+
+def dataset_counts(session: so.Session) -> dict[str, int]:
+    """Rows of each open-data file (public records only), by dataset name."""
+    return {
+        "acteurs": session.scalar(sa.select(sa.func.count(Actor.id)).where(public_actor_clause())),
+        "initiatives": session.scalar(sa.select(sa.func.count(Initiative.id)).where(public_initiative_clause())),
+        "prets": session.scalar(sa.select(sa.func.count(LoanProgramme.id)).where(public_programme_clause())),
+    }

@@ -29,7 +29,7 @@ log = logging.getLogger("registry.partner")
 #: The actor's fields a partner keeps up to date; every other field is the city's.
 PROFILE_FIELDS = (
     "description", "website", "email", "phone", "address", "postcode", "commune", "quartier",
-    "latitude", "longitude", "axes", "sectors", "employees", "volunteers", "founding_year",
+    "latitude", "longitude", "axes", "sectors", "employees", "volunteers", "founding_year", "show_contact_details",
 )  # fmt: skip
 #: Fields shown read-only to the partner; a POST carrying them is refused silently, logged and audited.
 LOCKED_FIELDS = (
@@ -94,6 +94,8 @@ def apply_profile(session: so.Session, actor: Actor, values: Mapping) -> None:
             actor.axes = sorted(_reference_rows(session, Axis, raw), key=lambda a: a.position)
         elif field == "sectors":
             actor.sectors = _reference_rows(session, Sector, raw)
+        elif field == "show_contact_details":
+            actor.show_contact_details = bool(raw)
         else:
             setattr(actor, field, raw if raw not in ("",) else None)
     c.raise_if_any()

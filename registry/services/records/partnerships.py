@@ -16,8 +16,6 @@ from registry.services.records.slugs import next_reference
 from registry.services.reference import normalize as n
 
 REF_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_/.-]{0,39}$")
-#: Above this yearly amount a convention's essential data must be published (décret n° 2017-779).
-PUBLICATION_THRESHOLD = Decimal("23000")
 
 
 @without_autoflush

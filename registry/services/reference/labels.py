@@ -22,6 +22,7 @@ COMMON = {
     "end_date": "Fin",
     "email": "Courriel",
     "phone": "Téléphone",
+    "show_contact_details": "Afficher ces coordonnées sur la fiche publique",
     "code": "Code",
     "label": "Libellé",
 }
