@@ -39,6 +39,7 @@ from registry.services.records.archive import archive_record
 from registry.services.records.initiatives import clean_initiative
 from registry.services.records.partnerships import clean_partnership
 from registry.services.reporting import dashboard as figures
+from registry.services.reporting.annual import build_report
 from registry.services.reporting.filters import NO_FILTERS, Filters
 from registry.workbook.exporter import export_registry
 from tests.factories import ref
@@ -85,6 +86,8 @@ def date_the_day(session, day: date, since: int) -> int:
     in Lille; return the last event id."""
     noon = datetime(day.year, day.month, day.day, 11, 0)
     session.execute(sa.update(AuditEvent).where(AuditEvent.id > since).values(created_at=noon))
+    for model in (Actor, Initiative, Partnership):
+        session.execute(sa.update(model).where(model.created_at > noon).values(created_at=noon))
     last = session.scalar(sa.select(sa.func.max(AuditEvent.id))) or 0
     session.commit()
     return last
@@ -185,3 +188,79 @@ def test_the_days_differ_and_before_the_first_the_registry_was_empty(session, hi
 def test_end_of_day_is_midnight_in_lille():
     assert end_of_day(date(2025, 12, 31)) == datetime(2025, 12, 31, 23, 0)
     assert end_of_day(date(2025, 7, 14)) == datetime(2025, 7, 14, 22, 0)
+
+
+def fr(day: date) -> str:
+    return f"{day:%d/%m/%Y}"
+
+
+@pytest.mark.parametrize("role", ["officer", "analyst"])
+def test_the_page_lists_each_day_and_exports_it(client, auth, history, role):
+    auth.as_role(role)
+    first = client.get("/admin/registre-a-une-date/", query_string={"date": fr(DAYS[0])}).get_data(as_text=True)
+    assert "Recyclerie des Bois Blancs" in first and "Recyclerie de Lille" not in first
+    assert "Coopérative du Faubourg" not in first and "PART-2025-001" in first
+    later = client.get("/admin/registre-a-une-date/", query_string={"date": fr(DAYS[3])}).get_data(as_text=True)
+    assert "Recyclerie de Lille" in later and "Coopérative du Faubourg" in later
+    assert "PART-2025-001" not in later and "Régie de quartier Moulins" not in later
+    for day, expected in history.items():
+        response = client.get("/admin/registre-a-une-date/export.xlsx", query_string={"date": fr(day)})
+        assert response.status_code == 200
+        assert f"registre-ess-au-{day:%Y-%m-%d}.xlsx" in response.headers["Content-Disposition"]
+        wb = load_workbook(io.BytesIO(response.data), read_only=True)
+        assert "Contacts" not in wb.sheetnames
+        for name, rows in expected["export"].items():
+            assert [tuple(r) for r in wb[name].iter_rows(values_only=True)] == rows, (day, name)
+
+
+def test_the_dashboard_as_of_a_date(client, auth, history):
+    auth.as_role("analyst")
+    page = client.get("/admin/", query_string={"date": fr(DAYS[0])}).get_data(as_text=True)
+    assert f"Registre à la date du {fr(DAYS[0])}" in page
+    response = client.get("/admin/tableau/acteurs-axes-quartiers.xlsx", query_string={"date": fr(DAYS[0])})
+    assert response.status_code == 200 and f"au-{DAYS[0]:%Y-%m-%d}" in response.headers["Content-Disposition"]
+    table = load_workbook(io.BytesIO(response.data), read_only=True).active
+    cells = [c for row in table.iter_rows(values_only=True) for c in row if c is not None]
+    assert f"Registre à la date du {fr(DAYS[0])}." in " ".join(str(c) for c in cells)
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("31/02/2025", "n'est pas une date"),
+        ("demain", "n'est pas une date"),
+        ("01/01/2999", "dans le futur"),
+        ("01/01/1900", "antérieur au registre"),
+    ],
+)
+def test_a_bad_date_is_explained_in_french(client, auth, typed, message):
+    auth.as_role("officer")
+    for url in ("/admin/", "/admin/registre-a-une-date/"):
+        response = client.get(url, query_string={"date": typed})
+        assert response.status_code == 200
+        assert message in response.get_data(as_text=True).replace("&#39;", "'")
+    response = client.get("/admin/registre-a-une-date/export.xlsx", query_string={"date": typed})
+    assert response.status_code == 302
+
+
+def test_partners_do_not_see_the_past(client, auth):
+    auth.as_role("partner")
+    for url in ("/admin/registre-a-une-date/", "/admin/registre-a-une-date/export.xlsx"):
+        response = client.get(url, query_string={"date": "31/12/2025"})
+        assert response.status_code in (302, 403)
+        assert b"PK" not in response.data[:2]
+
+
+def test_the_annual_report_reads_the_registry_as_of_31_december(session, history):
+    before = build_report(session, 2025)
+    assert before.key_figures and any(k.value for k in before.key_figures)
+    last = session.scalar(sa.select(sa.func.max(AuditEvent.id)))
+    actor = session.scalar(sa.select(Actor).where(Actor.name == "Recyclerie de Lille"))
+    editing.save(session, actor, apply=archive_record, opened=editing.AS_IS, action=AuditAction.ARCHIVE, **WRITE)
+    new_actor(session, "Arrivée en 2026", ["former"])
+    session.commit()
+    date_the_day(session, date(2026, 1, 5), last)
+    after = build_report(session, 2025)
+    assert [(k.label, k.value) for k in after.key_figures] == [(k.label, k.value) for k in before.key_figures]
+    assert after.tables == before.tables
+    assert "31 décembre 2025" in after.basis

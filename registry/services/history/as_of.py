@@ -37,6 +37,25 @@ CREATING = {AuditAction.CREATE}
 REMOVING = {AuditAction.DELETE}
 
 
+def parse_day(text: str | None, today: date | None = None) -> tuple[date | None, str | None]:
+    """The day of « À la date du JJ/MM/AAAA » (also AAAA-MM-JJ), or None; with a French message when the text
+    is not a past or present day."""
+    text = (text or "").strip()[:20]
+    if not text:
+        return None, None
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            day = datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+        if day > (today or date.today()):
+            return None, f"« {text} » est dans le futur : le registre à une date montre le passé (ou aujourd'hui)."
+        if day.year < 1990:
+            return None, f"« {text} » est antérieur au registre : choisissez une date depuis 1990."
+        return day, None
+    return None, f"« {text} » n'est pas une date : écrivez-la JJ/MM/AAAA, par exemple 31/12/2025."
+
+
 def end_of_day(day: date) -> datetime:
     """The end of ``day`` in Lille, as the naive UTC timestamps of the audit trail."""
     local = datetime.combine(day + timedelta(days=1), time(0), tzinfo=PARIS)
