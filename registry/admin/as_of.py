@@ -6,17 +6,17 @@ from __future__ import annotations
 import io
 
 import sqlalchemy as sa
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 
 from registry.admin.base import SecureBaseView
-from registry.downloads import XLSX_MIMETYPE
+from registry.downloads import audited_download
 from registry.extensions import db
 from registry.models import Actor, Initiative, Partnership
 from registry.services.accounts.abilities import EXPORT, has_ability
 from registry.services.history.as_of import parse_day, registry_as_of
-from registry.workbook.exporter import export_registry, record_export
+from registry.workbook.exporter import export_registry
 
 #: Rows shown per list on the page (the export holds them all).
 SHOWN = 200
@@ -65,7 +65,7 @@ class AsOfView(SecureBaseView):
         )
 
     @expose("/export.xlsx")
-    def export(self):
+    def download(self):
         """The workbook of the registry as of the day (no Contacts sheet: the past shows no personal data)."""
         if not has_ability(current_user, EXPORT):
             abort(403)
@@ -76,11 +76,6 @@ class AsOfView(SecureBaseView):
         out = io.BytesIO()
         with registry_as_of(db.session, day) as snap:
             export_registry(snap.session, out, include_personal=False)
-        record_export(db.session, user=current_user, source="admin", label=f"Registre à la date du {day:%d/%m/%Y}")
-        db.session.commit()
-        filename = f"registre-ess-au-{day:%Y-%m-%d}.xlsx"
-        return Response(
-            out.getvalue(),
-            mimetype=XLSX_MIMETYPE,
-            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-        )
+        label = f"Registre à la date du {day:%d/%m/%Y}"
+        name = f"registre-ess-au-{day:%Y-%m-%d}.xlsx"
+        return audited_download(db.session, out, name, user=current_user, source="admin", label=label)

@@ -16,6 +16,8 @@ erased (and the audit values of an erased person are scrubbed anyway).
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -35,6 +37,25 @@ COPIED = ("axes", "quartiers", "sectors", "legal_forms", "loan_programmes", "loa
 #: Events that create a record, or remove it; every other action with changes is undone field by field.
 CREATING = {AuditAction.CREATE}
 REMOVING = {AuditAction.DELETE}
+
+
+_schema_lock = threading.Lock()
+_schema: list[sqlite3.Connection] = []
+
+
+def _empty_database() -> sa.Engine:
+    """A new in-memory SQLite database with the application's tables. The schema is created once per process
+    (``create_all`` costs about 150 ms) and copied with SQLite's backup API (under a millisecond)."""
+    with _schema_lock:
+        if not _schema:
+            template = sqlite3.connect(":memory:", check_same_thread=False)
+            db.metadata.create_all(
+                sa.create_engine("sqlite://", creator=lambda: template, poolclass=sa.pool.StaticPool)
+            )
+            _schema.append(template)
+        connection = sqlite3.connect(":memory:", check_same_thread=False)
+        _schema[0].backup(connection)
+    return sa.create_engine("sqlite://", creator=lambda: connection, poolclass=sa.pool.StaticPool)
 
 
 def parse_day(text: str | None, today: date | None = None) -> tuple[date | None, str | None]:
@@ -188,8 +209,7 @@ def registry_as_of(session: so.Session, day: date) -> Snapshot:
     for event in events:
         rows = by_name[event.entity_type]
         rows.apply(event, resolve)
-    engine = sa.create_engine("sqlite://", poolclass=sa.pool.StaticPool)
-    db.metadata.create_all(engine)
+    engine = _empty_database()
     with engine.begin() as target:
         for name in COPIED:
             table = db.metadata.tables[name]
