@@ -128,8 +128,8 @@ class _Rows:
             elif rel.direction is so.interfaces.MANYTOONE:
                 self.foreign[rel.key] = next(iter(rel.local_columns)).key
 
-    def apply(self, event: AuditEvent, resolve) -> None:
-        """Undo one event on these rows."""
+    def apply(self, event, resolve) -> None:
+        """Undo one event (its entity_id, action and changes) on these rows."""
         ident = event.entity_id
         if event.action in CREATING:
             self.rows.pop(ident, None)
@@ -201,8 +201,9 @@ def registry_as_of(session: so.Session, day: date) -> Snapshot:
     rebuilt = {cls: _Rows(session, cls) for cls in DATED}
     by_name = {cls.__name__: rows for cls, rows in rebuilt.items()}
     resolve = _Labels(session)
-    events = session.scalars(
-        sa.select(AuditEvent)
+    # Plain rows, not ORM objects: a year of history is tens of thousands of events.
+    events = session.execute(
+        sa.select(AuditEvent.entity_type, AuditEvent.entity_id, AuditEvent.action, AuditEvent.changes)
         .where(AuditEvent.created_at > cutoff, AuditEvent.entity_type.in_(list(by_name)))
         .order_by(AuditEvent.id.desc())
     ).all()
