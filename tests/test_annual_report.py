@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 from werkzeug.datastructures import MultiDict
 
-from registry.models import Actor
+from registry.models import Actor, AuditEvent
 from registry.services.reference.normalize import format_money, format_number
 from registry.services.reporting import dashboard as figures
 from registry.services.reporting.documents import PdfUnavailable, load_weasyprint
@@ -32,10 +32,12 @@ def squeeze(text: str) -> str:
 
 @pytest.fixture
 def demo(app):
-    """The demo registry, as if its actors had been registered in 2020 (they were loaded just now)."""
+    """The demo registry, as if it had been loaded in 2020 (it was loaded just now): the report reads the registry
+    as of 31/12 of its year, rebuilt from the audit trail, so the import's events are dated 2020 too."""
     with database(app) as session:
         load_demo(session)
         session.execute(sa.update(Actor).values(created_at=datetime(2020, 1, 15)))
+        session.execute(sa.update(AuditEvent).values(created_at=datetime(2020, 1, 15)))
         session.commit()
 
 

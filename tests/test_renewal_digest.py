@@ -29,7 +29,7 @@ def due_soon(session):
 def test_officers_opt_in_from_the_dashboard_and_analysts_cannot(app, client, auth):
     officer_id = auth.as_role("officer")
     body = client.get("/admin/").get_data(as_text=True)
-    assert "Recevoir chaque semaine par e-mail" in body
+    assert "Recevoir chaque semaine par courriel" in body
     from tests.conftest import csrf_token_from
 
     token = csrf_token_from(body)
@@ -44,7 +44,7 @@ def test_officers_opt_in_from_the_dashboard_and_analysts_cannot(app, client, aut
     auth.logout()
     auth.as_role("analyst")
     body = client.get("/admin/").get_data(as_text=True)
-    assert "Recevoir chaque semaine par e-mail" not in body
+    assert "Recevoir chaque semaine par courriel" not in body
     assert (
         client.post("/admin/rappels", data={"recevoir": "oui", "csrf_token": csrf_token_from(body)}).status_code == 403
     )

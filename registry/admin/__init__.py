@@ -12,6 +12,7 @@ from registry.admin.account_requests import DecidedRequestView, PendingRequestVi
 from registry.admin.accounts import UserView
 from registry.admin.actors import ActorView
 from registry.admin.annual_report import AnnualReportView
+from registry.admin.as_of import AsOfView
 from registry.admin.audit import AuditEventView, ImportBatchView, ReviewQueueView
 from registry.admin.dashboard import DashboardView
 from registry.admin.flask_admin_overrides import french_catalogue, views_of
@@ -64,6 +65,8 @@ def init_admin(app: Flask) -> Admin:
     follow_up = "Suivi"
     admin.add_view(AnnualReportView(name="Bilan annuel", endpoint="annual_report", url="/admin/bilan-annuel",
                                     category=follow_up))  # fmt: skip
+    admin.add_view(AsOfView(name="Registre à une date", endpoint="as_of", url="/admin/registre-a-une-date",
+                            category=follow_up))  # fmt: skip
     admin.add_view(AuditEventView(AuditEvent, name="Journal des modifications", endpoint="auditevent",
                                   category=follow_up))  # fmt: skip
     admin.add_view(ImportBatchView(ImportBatch, name="Imports", endpoint="importbatch", category=follow_up))

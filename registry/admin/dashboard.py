@@ -19,6 +19,7 @@ from registry.admin.xlsx import table_to_xlsx
 from registry.downloads import XLSX_MIMETYPE
 from registry.extensions import db
 from registry.services.accounts.abilities import EXPORT, WRITE, has_ability
+from registry.services.history.as_of import parse_day, registry_as_of
 from registry.services.history.display import PARIS
 from registry.services.history.review import count_pending
 from registry.services.public.publication import count_pending_conventions
@@ -35,10 +36,12 @@ FIGURES = {
     "partenariats-annees-axes": figures.partnership_amounts_by_year_and_axis,
     "prets-programmes-trimestres": figures.loans_by_programme_and_quarter,
     "secteurs-strategiques": figures.strategic_sectors_share,
-    "partenariats-a-renouveler": lambda s, f: figures.partnerships_ending(
-        s, current_app.config["RENEWAL_WINDOW_DAYS"], filters=f
+    "partenariats-a-renouveler": lambda s, f, today=None: figures.partnerships_ending(
+        s, current_app.config["RENEWAL_WINDOW_DAYS"], filters=f, today=today
     ),
-    "agrements-esus": lambda s, f: figures.esus_expiring(s, current_app.config["RENEWAL_WINDOW_DAYS"], filters=f),
+    "agrements-esus": lambda s, f, today=None: figures.esus_expiring(
+        s, current_app.config["RENEWAL_WINDOW_DAYS"], filters=f, today=today
+    ),
 }
 #: Filter combinations kept in the cache at once (the oldest is dropped).
 CACHE_ENTRIES = 64
@@ -72,6 +75,21 @@ def _tables(session, filters: Filters) -> tuple[dict[str, figures.Table], dateti
     return tables, _cache[key][3]
 
 
+def _dated_tables(filters: Filters, day: date) -> tuple[dict[str, figures.Table], datetime]:
+    """Every figure under ``filters`` on the registry as of the end of ``day`` (never cached: rebuilt each time),
+    renewals counted from that day."""
+    with registry_as_of(db.session, day) as snap:
+        tables = {}
+        for name, build in FIGURES.items():
+            dated = name in ("partenariats-a-renouveler", "agrements-esus")
+            tables[name] = build(snap.session, filters, today=day) if dated else build(snap.session, filters)
+    return tables, datetime.now(PARIS)
+
+
+def _figures(filters: Filters, day: date | None) -> tuple[dict[str, figures.Table], datetime]:
+    return _dated_tables(filters, day) if day else _tables(db.session, filters)
+
+
 def record_url(link: str | None) -> str | None:
     """'partnership:12' → the record's back-office page."""
     if not link:
@@ -97,16 +115,20 @@ class DashboardView(SecureIndexView):
     def index(self):
         session = db.session
         filters = parse_filters(session, request.args)
-        tables, computed_at = _tables(session, filters)
+        day, day_error = parse_day(request.args.get("date"))
+        tables, computed_at = _figures(filters, day)
+        filter_args = dict(filters.args) | ({"date": f"{day:%d/%m/%Y}"} if day else {})
         window = current_app.config["RENEWAL_WINDOW_DAYS"]
         pending = count_pending(session) if has_ability(current_user, WRITE) else None
         return self.render(
             "admin/dashboard.html",
             tables=tables,
-            charts=dashboard_charts(tables, filters),
-            amounts_caption=amounts_caption(filters, date.today()),
+            charts=dashboard_charts(tables, filters, today=day),
+            amounts_caption=amounts_caption(filters, day or date.today()),
             filters=filters,
-            filter_args=dict(filters.args),
+            filter_args=filter_args,
+            day=day,
+            day_error=day_error,
             choices=choices(session),
             request_args=request.args,
             window=window,
@@ -118,7 +140,7 @@ class DashboardView(SecureIndexView):
             digest=is_subscribed(session, current_user) if current_user.role in RECIPIENT_ROLES else None,
             review_url=self.review_url(),
             computed_at=computed_at,
-            today=date.today(),
+            today=day or date.today(),
         )
 
     @expose("/tableau/<key>.xlsx")
@@ -127,10 +149,13 @@ class DashboardView(SecureIndexView):
         if key not in FIGURES:
             abort(404)
         filters = parse_filters(db.session, request.args)
-        table = _tables(db.session, filters)[0][key]
+        day, _error = parse_day(request.args.get("date"))
+        table = _figures(filters, day)[0][key]
         if filters.active:
             table = dataclasses.replace(table, note=f"{table.note} Filtres : {filters.description}.".strip())
-        suffix = "-filtre" if filters.active else ""
+        if day:
+            table = dataclasses.replace(table, note=f"{table.note} Registre à la date du {day:%d/%m/%Y}.".strip())
+        suffix = ("-filtre" if filters.active else "") + (f"-au-{day:%Y-%m-%d}" if day else "")
         filename = f"{key}{suffix}-{date.today():%Y-%m-%d}.xlsx"
         return Response(
             table_to_xlsx(table),

@@ -59,10 +59,10 @@ def restore_value(session: so.Session, obj, field: str, value) -> None:
             setattr(obj, field, match)
         return
     column = mapper.columns[field]
-    setattr(obj, field, _typed(column.type, value))
+    setattr(obj, field, typed_value(column.type, value))
 
 
-def _typed(column_type, value):
+def typed_value(column_type, value):
     if value is None:
         return None
     enum_class = getattr(column_type, "enum_class", None)

@@ -1,9 +1,9 @@
 """« Bilan annuel de la politique ESS — année N »: the figures of the report, from the dashboard's own figures
 filtered to the year, so the report says what the dashboard says for that year.
 
-The registry as of 31/12 of year N is not reconstructed from the audit trail yet: the report reads the
-current data restricted to the year (actors registered by 31/12 and not archived since, initiatives running
-during the year, partnerships dated in the year). ``AnnualReport.basis`` says so in the document.
+The figures are computed on the registry as it stood at the end of 31/12 of year N, rebuilt from the audit
+trail (``history.as_of``): a report regenerated next spring says the same thing. ``AnnualReport.basis`` says so
+in the document.
 """
 
 from __future__ import annotations
@@ -28,16 +28,18 @@ from registry.models import (
     initiative_quartiers,
 )
 from registry.models.actors import ESUS_VALIDITY
+from registry.services.history.as_of import registry_as_of
 from registry.services.reporting import dashboard as figures
 from registry.services.reporting.base import COUNTED_STATUSES, PARTNERSHIP_DATE, Table
 from registry.services.reporting.charts import dashboard_charts
 from registry.services.reporting.filters import Filters
 
 BASIS = (
-    "Chiffres tirés du registre tel qu'il est à la date de génération, restreint à l'année : acteurs inscrits "
-    "au 31 décembre et non archivés, initiatives menées pendant l'année, partenariats datés de l'année "
-    "(convention, à défaut début ou décision). La reconstitution du registre au 31 décembre depuis le journal "
-    "des modifications n'est pas encore disponible : un acteur archivé depuis n'apparaît plus."
+    "Chiffres tirés du registre tel qu'il était le 31 décembre {year} au soir, reconstitué depuis le journal des "
+    "modifications : les fiches créées depuis n'y sont pas, celles archivées ou modifiées depuis y figurent telles "
+    "qu'elles étaient. Acteurs inscrits et non archivés au 31 décembre, initiatives menées pendant l'année, "
+    "partenariats datés de l'année (convention, à défaut début ou décision). Un rapport régénéré plus tard dit "
+    "la même chose."
 )
 
 
@@ -65,7 +67,10 @@ class AnnualReport:
     tables: dict[str, Table]
     charts: dict = field(default_factory=dict)
     proximity: list[tuple[str, str, str]] = field(default_factory=list)
-    basis: str = BASIS
+    basis: str = ""
+
+    def __post_init__(self) -> None:
+        self.basis = self.basis or BASIS.format(year=self.year)
 
     @property
     def title(self) -> str:
@@ -289,7 +294,13 @@ def esus(session: so.Session, year: int) -> Table:
 
 
 def build_report(session: so.Session, year: int, today: date | None = None) -> AnnualReport:
-    """Every figure of the year's report (and of the year before, for the changes)."""
+    """Every figure of the year's report (and of the year before, for the changes), on the registry as it stood
+    at the end of 31/12 of the year."""
+    with registry_as_of(session, date(year, 12, 31)) as snap:
+        return _build(snap.session, year, today)
+
+
+def _build(session: so.Session, year: int, today: date | None) -> AnnualReport:
     now, before = _key_figures(session, year), _key_figures(session, year - 1)
     key = [KeyFigure(label, now[k], before[k], kind) for k, label, kind in KEY_LABELS]
     f = year_filters(year)
