@@ -87,6 +87,26 @@ def slug_from_name(obj, index, _counters: dict) -> None:
 
 
 @dataclass(frozen=True)
+class NaturalKey:
+    """How a row without Réf. finds its record: one of a sheet's natural keys, tried in order."""
+
+    #: In messages: « même nom et même code postal ».
+    what: str
+    #: The column an ambiguous match is reported under.
+    header: str
+    #: The key of a row from its parsed values by attribute (references already resolved: an id for an
+    #: existing record); None when the row lacks a part of it.
+    row_key: Callable[[dict], tuple | None]
+    #: The existing records by key: ``(session) -> iterable of (key, id)``.
+    keys: Callable[[Any], Any]
+
+
+def target_id(target):
+    """An existing record's id in a key (a record the workbook creates matches nothing yet)."""
+    return target if isinstance(target, int) else ("new", id(target))
+
+
+@dataclass(frozen=True)
 class RefIndex:
     """How the importer indexes the records of a sheet with a Réf. column (``index.RecordIndex``)."""
 
@@ -104,6 +124,8 @@ class RefIndex:
     taken: str = "La référence « {value} » est déjà celle {the} « {other} »."
     #: Gives a new record without Réf. one: ``(record, index, counters)``; counters persist for the workbook.
     new_reference: Callable[[Any, Any, dict], None] = slug_from_name
+    #: How a row whose Réf. is empty (or whose sheet has no Réf. column) finds its record, after ``also_by``.
+    natural: tuple[NaturalKey, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
