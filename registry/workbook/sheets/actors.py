@@ -24,6 +24,9 @@ from registry.workbook.spec import (
     siret_column,
 )
 
+#: Other words for an actor's status (``typed``), {text: member value}.
+STATUS_SYNONYMS = {"en activité": "active", "fermé": "inactive", "cessé": "inactive", "radié": "archived"}
+
 
 def possible_duplicate(actor, index) -> tuple[str, str, str] | None:
     """A new actor with the normalised name and the postcode of an existing one."""
@@ -140,7 +143,7 @@ ACTORS = SheetSpec(
         Column(
             "Statut",
             "status",
-            cells.enum_kind(ActorStatus, "Statut", width=10),
+            cells.enum_kind(ActorStatus, "Statut", width=10, synonyms=STATUS_SYNONYMS),
             "Vide : inchangé (Actif).",
             choices=enum_labels(ActorStatus),
             keep_when_empty=True,

@@ -22,6 +22,17 @@ from registry.workbook.spec import (
     target_id,
 )
 
+#: Other words for an initiative's status (``typed``), {text: member value}.
+STATUS_SYNONYMS = {
+    "en projet": "planned",
+    "à venir": "planned",
+    "réalisée": "completed",
+    "achevée": "completed",
+    "finie": "completed",
+    "arrêtée": "abandoned",
+    "annulée": "abandoned",
+}
+
 
 def _partners_get(initiative) -> tuple:
     return tuple(p.actor for p in initiative.partners)
@@ -75,7 +86,7 @@ INITIATIVES = SheetSpec(
         Column(
             "Statut",
             "status",
-            cells.enum_kind(InitiativeStatus, "Statut", width=10),
+            cells.enum_kind(InitiativeStatus, "Statut", width=10, synonyms=STATUS_SYNONYMS),
             "Vide : inchangé.",
             choices=enum_labels(InitiativeStatus),
             keep_when_empty=True,

@@ -52,6 +52,9 @@ def report_keys(session) -> dict[tuple, int]:
     return {(p, s, e, q, u.value if u else None): rid for rid, p, s, e, q, u in rows}
 
 
+#: Other words for a programme's status (``typed``), {text: member value}.
+STATUS_SYNONYMS = {"à venir": "planned", "fermé": "closed", "terminé": "closed", "en cours": "open"}
+
 #: Rows without Réf.: the programme with this name (case and accents aside) and this lender.
 NAME_AND_LENDER = NaturalKey(
     "même nom et même prêteur",
@@ -94,7 +97,7 @@ PROGRAMMES = SheetSpec(
         Column(
             "Statut",
             "status",
-            cells.enum_kind(ProgrammeStatus, "Statut", width=10),
+            cells.enum_kind(ProgrammeStatus, "Statut", width=10, synonyms=STATUS_SYNONYMS),
             "Vide : inchangé.",
             choices=enum_labels(ProgrammeStatus),
             keep_when_empty=True,

@@ -35,6 +35,46 @@ def numbered_reference(partnership, index, counters: dict) -> None:
     partnership.ref = f"{prefix}-{counters[prefix]:03d}"
 
 
+#: Other words officers and finance software use for the enumerated values (``typed``), {text: member value}.
+KIND_SYNONYMS = {
+    "CPO": "objectives_convention",
+    "convention d'objectifs": "objectives_convention",
+    "subvention d'investissement": "project_subsidy",
+    "subvention exceptionnelle": "project_subsidy",
+    "locaux": "premises",
+    "clause sociale": "reserved_contract",
+    "marché réservé": "reserved_contract",
+}
+NATURE_SYNONYMS = {
+    "argent": "cash",
+    "financier": "cash",
+    "financière": "cash",
+    "espèces": "cash",
+    "aide en nature": "in_kind",
+    "valorisation": "in_kind",
+    "mixte": "mixed",
+}
+PAYMENT_SYNONYMS = {
+    "en une fois": "single",
+    "versement unique": "single",
+    "en plusieurs fois": "instalments",
+    "fractionné": "instalments",
+    "acomptes": "instalments",
+}
+STATUS_SYNONYMS = {
+    "convention signée": "signed",
+    "notifié": "signed",
+    "en cours d'exécution": "active",
+    "en cours de versement": "active",
+    "soldé": "ended",
+    "clôturé": "ended",
+    "achevé": "ended",
+    "abandonné": "cancelled",
+    "en préparation": "draft",
+    "à l'étude": "draft",
+}
+
+
 def _actor_and(p: dict, *attrs: str) -> tuple | None:
     values = [p.get(a) for a in attrs]
     if p.get("actor") is None or any(v is None or v == "" for v in values):
@@ -86,7 +126,7 @@ PARTNERSHIPS = SheetSpec(
         Column(
             "Type*",
             "kind",
-            cells.enum_kind(PartnershipKind, "Type de partenariat", width=26),
+            cells.enum_kind(PartnershipKind, "Type de partenariat", width=26, synonyms=KIND_SYNONYMS),
             "",
             choices=enum_labels(PartnershipKind),
         ),
@@ -102,7 +142,7 @@ PARTNERSHIPS = SheetSpec(
         Column(
             "Nature",
             "nature",
-            cells.enum_kind(PartnershipNature, "Nature"),
+            cells.enum_kind(PartnershipNature, "Nature", synonyms=NATURE_SYNONYMS),
             "Vide : inchangée (Numéraire).",
             choices=enum_labels(PartnershipNature),
             keep_when_empty=True,
@@ -110,14 +150,14 @@ PARTNERSHIPS = SheetSpec(
         Column(
             "Versement",
             "payment_terms",
-            cells.enum_kind(PaymentTerms, "Versement", width=12),
+            cells.enum_kind(PaymentTerms, "Versement", width=12, synonyms=PAYMENT_SYNONYMS),
             "",
             choices=enum_labels(PaymentTerms),
         ),
         Column(
             "Statut",
             "status",
-            cells.enum_kind(PartnershipStatus, "Statut", width=10),
+            cells.enum_kind(PartnershipStatus, "Statut", width=10, synonyms=STATUS_SYNONYMS),
             "Vide : inchangé.",
             choices=enum_labels(PartnershipStatus),
             keep_when_empty=True,
