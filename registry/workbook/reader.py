@@ -1,4 +1,5 @@
-"""Open an uploaded workbook safely and stream its cells.
+"""Open an uploaded .xlsx safely and stream its cells (``formats`` tells the kind of file and reads .ods, .xls
+and CSV itself).
 
 Before any XML is parsed, the file is checked: it must be a real .xlsx (not CSV, HTML, an old .xls, a
 password-protected file or a macro workbook), and its zip entries are bounded in number, size and
@@ -78,7 +79,8 @@ def _sniff_not_zip(head: bytes, data: bytes) -> str:
                 "Ce classeur est protégé par un mot de passe : le registre ne peut pas le lire. Enregistrez-en une "
                 "copie sans mot de passe (Fichier › Informations › Protéger le classeur), puis importez-la."
             )
-        return "Ce fichier est au format Excel 97-2003 (.xls), que le registre ne lit pas. " + SAVE_AS_XLSX
+        # a plain .xls is read by ``formats`` before this reader is called
+        return "Ce fichier Excel 97-2003 (.xls) est endommagé ou n'a pas pu être lu : enregistrez-le à nouveau."
     sample = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if sample.startswith(b"<") and (b"<html" in sample or b"<!doctype html" in sample or b"<table" in sample):
         return "Ce fichier est une page web (HTML) enregistrée avec l'extension .xlsx, pas un classeur. " + SAVE_AS_XLSX
