@@ -187,7 +187,48 @@ def phase_import_app(n: int, db_path: Path, mode: str) -> dict:
         return {"seconds": seconds, "new": totals.new, "changed": totals.changed, "unchanged": totals.unchanged}
 
 
+def phase_read_formats(n: int, _db_path: Path) -> dict:
+    """Seconds to read the same registry as .xlsx, as .ods (LibreOffice) and its Acteurs sheet as .csv and as
+    .xlsx, with the app's reader (no planning). The .ods and .csv are written by LibreOffice (untimed); with
+    no ``soffice`` on PATH those figures are left out."""
+    import shutil
+    import tempfile
+
+    from registry.workbook import columns as cols
+    from registry.workbook.formats import read_file
+    from registry.workbook.headers import sheet_for_headers
+
+    def read(data: bytes) -> float:
+        started = time.perf_counter()
+        read_file(
+            data,
+            wanted=lambda name: cols.header_key(name) in cols.SHEETS_BY_KEY,
+            max_rows=10 * n,
+            choose_sheet=lambda row: sheet_for_headers(cols.SHEETS, row).name,
+        )
+        return time.perf_counter() - started
+
+    src = OUT / f"registry-{n}.xlsx"
+    result = {"seconds": read(src.read_bytes())}
+    if shutil.which("soffice") is None:
+        return result
+    with tempfile.TemporaryDirectory() as tmp:
+        profile = f"-env:UserInstallation=file://{tmp}/profile"
+        for target in ("ods", "csv:Text - txt - csv (StarCalc):59,34,76,1,,0,false,true,true,false,false,2"):
+            subprocess.run(
+                ["soffice", profile, "--headless", "--convert-to", target, "--outdir", tmp, str(src)],
+                check=True,
+                capture_output=True,
+            )
+        result["ods_seconds"] = read((Path(tmp) / f"{src.stem}.ods").read_bytes())
+        # the CSV holds the second sheet (Acteurs; the first is the Notice)
+        [csv_file] = Path(tmp).glob("*.csv")  # LibreOffice may name it after the sheet
+        result["csv_seconds"] = read(csv_file.read_bytes())
+    return result
+
+
 PHASES = {
+    "read_formats": phase_read_formats,
     "populate": phase_populate,
     "export_raw": phase_export_raw,
     "export_app": phase_export_app,
@@ -243,6 +284,15 @@ def bench(n: int) -> None:
     ratio = again["seconds"] / base["seconds"]
     label = f"re-import, {again['unchanged']:,} rows unchanged"
     line(label, again, f"({ratio:.2f}× baseline; goal ≤ 1.5×)")
+    formats = run_phase("read_formats", n, dst)
+    print("Reading the same registry in other formats (app reader only, no planning)")
+    line("from .xlsx (every sheet)", formats)
+    for key, label in (
+        ("ods_seconds", "from .ods written by LibreOffice (every sheet)"),
+        ("csv_seconds", "from .csv written by LibreOffice (Acteurs sheet)"),
+    ):
+        if key in formats:
+            print(f"  {label:<56} {formats[key]:8.2f} s")
 
 
 def main() -> None:

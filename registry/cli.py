@@ -192,7 +192,8 @@ def purge_citizen_reports_command(days: int | None) -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Afficher l'aperçu sans rien écrire.")
 def import_command(path: Path, dry_run: bool) -> None:
-    """Import a registry workbook (.xlsx): print the report; exit status 1 when it has errors."""
+    """Import a registry workbook (.xlsx, .ods, .xls) or one sheet as .csv: print the report; exit status 1
+    when it has errors."""
     from registry.workbook.importer import apply_workbook, preview_workbook
 
     data = path.read_bytes()

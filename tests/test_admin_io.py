@@ -145,11 +145,19 @@ def test_upload_over_the_limit_is_413_in_french(client, auth, app):
     assert response.status_code == 413 and "Fichier trop volumineux" in response.get_data(as_text=True)
 
 
-def test_upload_of_a_csv_shows_a_french_error(client, auth, app):
+def test_upload_of_a_csv_of_no_sheet_shows_a_french_error(client, auth, app):
     auth.as_role("officer")
     location = upload(client, b"Nom;Forme\nA;association\n", "liste.xlsx").headers["Location"]
     html = client.get(location).get_data(as_text=True)
-    assert "fichier texte (CSV ?)" in html and actors(app) == 0
+    assert "ne sont ceux d&#39;aucune feuille du registre" in html and actors(app) == 0
+
+
+def test_upload_of_a_csv_says_what_was_detected(client, auth, app):
+    auth.as_role("officer")
+    data = "Nom*;Forme juridique*\nAtelier;Association déclarée\n".encode("cp1252")
+    location = upload(client, data, "acteurs.csv").headers["Location"]
+    html = client.get(location).get_data(as_text=True)
+    assert "Fichier lu comme : CSV, séparateur point-virgule, encodage Windows-1252" in html
 
 
 def test_full_export_by_role_and_audit(client, auth, app):

@@ -39,11 +39,16 @@ def test_cli_import_with_errors_exits_non_zero(runner, session, tmp_path):
     assert count(session, Actor) == 0
 
 
-def test_cli_import_refuses_a_csv(runner, session, tmp_path):
+def test_cli_import_reads_a_csv_and_refuses_one_of_no_sheet(runner, session, tmp_path):
     path = tmp_path / "liste.xlsx"
-    path.write_text("Nom;Forme\nA;association\n")
+    path.write_text("Nom;Prénom\nA;association\n")
     result = runner.invoke(args=["registry", "import", str(path)])
-    assert result.exit_code == 1 and "fichier texte (CSV ?)" in result.output
+    assert result.exit_code == 1 and "ne sont ceux d'aucune feuille du registre" in result.output
+    path.write_text("Nom*;Forme juridique*\nAtelier;Association déclarée\n", encoding="cp1252")
+    result = runner.invoke(args=["registry", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "(CSV, séparateur point-virgule, encodage Windows-1252)" in result.output
+    assert count(session, Actor) == 1
 
 
 def test_cli_export_and_scdl(runner, session, tmp_path):

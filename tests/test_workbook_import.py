@@ -303,7 +303,12 @@ def test_import_siret_of_another_actor_is_an_error(session):
 def test_import_generated_refs_are_unique_within_the_file(session):
     make_actor(session, name="Atelier Commun")
     session.commit()
-    rows = [["Nom*", "Forme juridique*"], ["Atelier Commun", "association"], ["Atelier commun", "association"]]
+    # other postcodes: not the existing actor (its natural key is its name and its empty postcode)
+    rows = [
+        ["Nom*", "Forme juridique*", "Code postal"],
+        ["Atelier Commun", "association", "59000"],
+        ["Atelier commun", "association", "59800"],
+    ]
     report = run(session, xlsx({"Acteurs": rows}))
     assert report.applied
     assert sorted(session.scalars(sa.select(Actor.slug))) == ["atelier-commun", "atelier-commun-2", "atelier-commun-3"]
@@ -377,3 +382,87 @@ def test_import_in_small_batches_writes_the_same_registry(session, monkeypatch):
     monkeypatch.undo()
     report = load_demo(session)
     assert report.changes == [] and report.totals().unchanged == 160
+
+
+# --- natural keys: an officer's own sheet without Réf. ---------------------------------------------------------
+
+
+def _without_ref_columns(data: bytes) -> bytes:
+    """The workbook with every « Réf. » column deleted, as an officer's own sheet."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(data))
+    for ws in wb.worksheets:
+        for cell in ws[1]:
+            if cell.value == "Réf.":
+                ws.delete_cols(cell.column)
+                break
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_reimporting_the_demo_export_without_its_ref_column_changes_nothing(session):
+    load_demo(session)
+    out = io.BytesIO()
+    export_registry(session, out, include_personal=True)
+    report = run(session, _without_ref_columns(out.getvalue()), dry_run=True)
+    assert report.ok, report.to_text()
+    assert not report.changes, report.to_text()
+    assert report.totals().new == 0 and report.totals().unchanged > 100
+
+
+def test_a_sheet_without_ref_twice_shows_every_row_unchanged(session):
+    sheet = [
+        ["Nom*", "Forme juridique*", "Code postal", "RNA"],
+        ["Atelier Vélo", "Association déclarée", "59000", None],
+        ["Jardin de l'Épine", "Association déclarée", None, "W595012345"],
+    ]
+    first = run(session, xlsx({"Acteurs": sheet}))
+    assert first.ok and first.totals().new == 2, first.to_text()
+    again = run(session, xlsx({"Acteurs": sheet}), dry_run=True)
+    assert again.ok and not again.changes and again.totals().unchanged == 2, again.to_text()
+    # typed again by hand: case, accents and spaces aside, the same actor; the RNA finds a renamed one
+    sheet[1][0] = "ATELIER  velo"
+    sheet[2][0] = "Jardin de l’Épine (nouveau nom)"
+    retyped = run(session, xlsx({"Acteurs": sheet}), dry_run=True)
+    assert retyped.ok and retyped.totals().new == 0, retyped.to_text()
+    assert [c.fields for c in retyped.changes] == [
+        [("Nom*", "Atelier Vélo", "ATELIER  velo")],
+        [("Nom*", "Jardin de l'Épine", "Jardin de l’Épine (nouveau nom)")],
+    ]
+
+
+def test_a_row_matching_two_records_is_an_error_listing_them(session):
+    two = [
+        ["Réf.", "Nom*", "Forme juridique*", "Code postal"],
+        ["atelier-a", "Atelier Vélo", "Association déclarée", "59000"],
+        ["atelier-b", "Atelier vélo", "Association déclarée", "59000"],
+    ]
+    assert run(session, xlsx({"Acteurs": two})).applied
+    report = run(session, xlsx({"Acteurs": [two[0][1:], two[1][1:]]}), dry_run=True)
+    [error] = report.errors
+    assert (error.sheet, error.row, error.column) == ("Acteurs", 2, "Nom*")
+    assert "plusieurs fiches (même nom et même code postal)" in error.message
+    assert "(réf. atelier-a)" in error.message and "(réf. atelier-b)" in error.message
+
+
+def test_initiatives_and_partnerships_match_by_their_natural_keys(session):
+    load_demo(session)
+    initiative = session.scalar(sa.select(Initiative).order_by(Initiative.id))
+    partnership = session.scalar(
+        sa.select(Partnership).where(Partnership.decision_reference.is_not(None)).order_by(Partnership.id)
+    )
+    sheets = {
+        "Initiatives": [
+            ["Titre*", "Porteur*", "Personnes touchées"],
+            [initiative.title.upper(), initiative.lead_actor.slug, 9999],
+        ],
+        "Partenariats": [
+            ["Acteur*", "Type*", "Objet*", "Référence de la décision", "Notes"],
+            [partnership.actor.slug, partnership.kind.label, partnership.object, partnership.decision_reference, "vu"],
+        ],
+    }
+    report = run(session, xlsx(sheets), dry_run=True)
+    assert report.ok, report.to_text()
+    assert report.totals().new == 0 and len(report.changes) == 2, report.to_text()

@@ -39,7 +39,7 @@ class ImportView(SecureBaseView):
             return self.render("admin/workbook/import.html", batches=batches)
         upload = request.files.get("fichier")
         if upload is None or not upload.filename:
-            flash("Choisissez un classeur (.xlsx) à importer.", "error")
+            flash("Choisissez un classeur (.xlsx, .ods, .xls) ou un fichier .csv à importer.", "error")
             return redirect(url_for(".index"))
         batch = staging.stage(db.session, upload.read(), upload.filename, current_user._get_current_object())
         db.session.commit()

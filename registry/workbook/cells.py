@@ -15,7 +15,7 @@ from typing import Any
 
 from registry.services.records.errors import ValidationError
 from registry.services.reference import normalize as n
-from registry.services.reference.matching import match_enum
+from registry.workbook.typed import accepted_forms, match_typed
 
 
 class CellError:
@@ -82,6 +82,8 @@ class Kind:
     to_cell: Callable[[Any], Any] = lambda v: v
     number_format: str | None = None
     width: int = 18
+    #: For the Notice sheet: the forms accepted, when they go beyond the Listes sheet.
+    accepted: str = ""
 
 
 def _text(max_length: int | None):
@@ -132,8 +134,11 @@ def memo(refdata, key, compute):
     raise ValidationError(hit[1])
 
 
-def enum_kind(enum_cls, what: str, *, by_value: bool = False, width: int = 18) -> Kind:
-    """An enumerated value, typed as its label (or its code when ``by_value``); any case, any accents."""
+def enum_kind(
+    enum_cls, what: str, *, by_value: bool = False, width: int = 18, synonyms: dict[str, str] | None = None
+) -> Kind:
+    """An enumerated value, typed as its label (or its code when ``by_value``) or as people type it
+    (``typed``: agreement, left-out words, ``synonyms`` {text: member value}); any case, any accents."""
 
     def to_cell(member):
         if member is None:
@@ -142,12 +147,12 @@ def enum_kind(enum_cls, what: str, *, by_value: bool = False, width: int = 18) -
 
     def parse(value, refdata):
         text_value = as_text(value)
-        return memo(refdata, (enum_cls, text_value), lambda: match_enum(enum_cls, text_value, what))
+        return memo(refdata, (enum_cls, text_value), lambda: match_typed(enum_cls, text_value, what, synonyms))
 
-    return Kind("enum", parse, to_cell=to_cell, width=width)
+    return Kind("enum", parse, to_cell=to_cell, width=width, accepted=accepted_forms(enum_cls, synonyms))
 
 
-def enum_list_kind(enum_cls, what: str, width: int = 22) -> Kind:
+def enum_list_kind(enum_cls, what: str, width: int = 22, synonyms: dict[str, str] | None = None) -> Kind:
     """Several enumerated values in one cell, separated by ';' (or ',')."""
 
     def parse(value, _r):
@@ -158,12 +163,18 @@ def enum_list_kind(enum_cls, what: str, width: int = 22) -> Kind:
             return ()
         members = []
         for part in split_values(text_value):
-            member = match_enum(enum_cls, part, what)
+            member = match_typed(enum_cls, part, what, synonyms)
             if member.value not in members:
                 members.append(member.value)
         return tuple(members)
 
-    return Kind("enum_list", parse, to_cell=lambda v: _join(enum_cls(x).label for x in v or ()), width=width)
+    return Kind(
+        "enum_list",
+        parse,
+        to_cell=lambda v: _join(enum_cls(x).label for x in v or ()),
+        width=width,
+        accepted=accepted_forms(enum_cls, synonyms),
+    )
 
 
 def reference_kind(matcher: str, *, many: bool, width: int = 28) -> Kind:

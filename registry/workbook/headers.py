@@ -23,6 +23,35 @@ def _map(spec: SheetSpec, values: dict) -> tuple[dict[int, Column], list, list]:
     return mapping, unknown, duplicates
 
 
+def sheet_for_headers(specs, values: dict, filename: str = "") -> SheetSpec:
+    """The sheet a single-sheet file (CSV) holds, chosen by its header row: the sheet whose required columns
+    are all there and that knows the most of its headers; the file's name settles a tie. Raises
+    WorkbookRejected naming the candidates when it stays ambiguous, or when no sheet fits."""
+    from registry.workbook.reader import WorkbookRejected
+
+    scores = {}
+    for spec in specs:
+        mapping = _map(spec, values)[0]
+        if mapping and all(c in mapping.values() for c in spec.columns if c.required):
+            scores[spec] = len(mapping)
+    best = [s for s, score in scores.items() if score == max(scores.values(), default=0)]
+    if len(best) > 1:
+        named = [s for s in best if header_key(s.name) in header_key(filename)]
+        best = named if len(named) == 1 else best
+    if len(best) == 1:
+        return best[0]
+    if best:
+        names = " ou ".join(f"« {s.name} »" for s in best)
+        raise WorkbookRejected(
+            f"Ligne 1 du CSV : ces en-têtes conviennent à plusieurs feuilles ({names}). Nommez le fichier "
+            "comme la feuille voulue (par exemple « Contacts.csv »), puis importez-le à nouveau."
+        )
+    raise WorkbookRejected(
+        "Ligne 1 du CSV : ses en-têtes ne sont ceux d'aucune feuille du registre (il manque des colonnes "
+        "obligatoires). La ligne 1 doit porter les en-têtes du modèle (téléchargez le modèle vide)."
+    )
+
+
 def sheet_headers(spec: SheetSpec, raw: RawSheet, report: ImportReport) -> dict[int, Column] | None:
     """The columns of the sheet by column number; None (with an error) when row 1 is not a header."""
     first_number, first = raw.rows[0]

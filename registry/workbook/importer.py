@@ -24,8 +24,10 @@ from registry.services.history.audit import diff, event_values, snapshot
 from registry.sqlite import write_lock
 from registry.workbook import columns as cols
 from registry.workbook.bulk import insert_new
+from registry.workbook.formats import read_file
+from registry.workbook.headers import sheet_for_headers
 from registry.workbook.plan import Planner
-from registry.workbook.reader import RawSheet, WorkbookRejected, read_sheets
+from registry.workbook.reader import RawSheet, WorkbookRejected
 from registry.workbook.report import ImportReport
 
 DEFAULT_MAX_ROWS = 200_000
@@ -38,15 +40,21 @@ class PlanChanged(Exception):
 
 
 def read_workbook(data: bytes, report: ImportReport, max_rows: int | None = None) -> list[tuple]:
-    """The data sheets of a workbook as (spec, RawSheet), in import order; problems go to ``report``."""
+    """The data sheets of a workbook (.xlsx, .ods, .xls) or CSV as (spec, RawSheet), in import order; problems
+    go to ``report``, and what was detected to ``report.detected``."""
     if max_rows is None:
         max_rows = current_app.config["IMPORT_MAX_ROWS"] if has_app_context() else DEFAULT_MAX_ROWS
 
     def wanted(name: str) -> bool:
         return cols.header_key(name) in cols.SHEETS_BY_KEY
 
+    def choose_sheet(header_row: dict) -> str:
+        return sheet_for_headers(cols.SHEETS, header_row, report.filename).name
+
     try:
-        names, raw_sheets = read_sheets(data, wanted=wanted, max_rows=max_rows)
+        names, raw_sheets, report.detected = read_file(
+            data, wanted=wanted, max_rows=max_rows, choose_sheet=choose_sheet
+        )
     except WorkbookRejected as exc:
         report.error("", None, "", "", exc.message)
         return []

@@ -58,6 +58,6 @@ def notice_rows(specs: list[SheetSpec], title: str) -> list[tuple]:
             rows.append(("Données personnelles", "", "Réservée aux agents ; absente des exports des analystes."))
         rows.append(("Colonne", "Obligatoire", "Contenu"))
         for col in spec.columns:
-            help_text = " ".join(t for t in (col.note, KIND_HELP.get(col.kind.name, "")) if t)
+            help_text = " ".join(t for t in (col.note, KIND_HELP.get(col.kind.name, ""), col.kind.accepted) if t)
             rows.append((col.header, "oui" if col.required else "", help_text))
     return rows

@@ -18,7 +18,7 @@ from registry.services.records.errors import ValidationError, ValidationErrors
 from registry.services.reference.matching import ReferenceData
 from registry.workbook import columns as cols
 from registry.workbook.cells import display, parse_cell, same
-from registry.workbook.columns import Column, SheetSpec
+from registry.workbook.columns import Column, SheetSpec, header_key
 from registry.workbook.headers import report_merged_cells, sheet_headers
 from registry.workbook.index import Loader, RecordIndex
 from registry.workbook.reader import RawSheet
@@ -42,6 +42,8 @@ class Row:
     parsed: dict = field(default_factory=dict)
     errors: list = field(default_factory=list)
     target: object = None
+    #: The row matches several records: it is only reported.
+    ambiguous: bool = False
 
 
 class Planner:
@@ -55,6 +57,7 @@ class Planner:
         self.planned: list[Planned] = []
         self._natural: dict[type, tuple[dict, Loader]] = {}
         self._ref_counters: dict[str, int] = {}
+        self._natural_tables: dict = {}
 
     # --- one sheet -----------------------------------------------------------------------------
     def plan_sheet(self, spec: SheetSpec, raw: RawSheet) -> None:
@@ -170,7 +173,36 @@ class Planner:
             table = getattr(index, f"by_{attr}")
             if by_attr.get(attr) in table:
                 return table[by_attr[attr]]
+        if ref:
+            return None
+        for natural in spec.ref_index.natural:
+            key = natural.row_key(by_attr)
+            found = self._natural_table(natural).get(key, ()) if key is not None else ()
+            if len(found) == 1:
+                return found[0]
+            if found:
+                shown = ", ".join(f"« {index.obj(i)} » (réf. {getattr(index.obj(i), index.key_attr)})" for i in found)
+                row.errors.append(
+                    (
+                        spec.by_key[header_key(natural.header)],
+                        None,
+                        f"Cette ligne sans Réf. correspond à plusieurs fiches ({natural.what}) : {shown}. "
+                        "Indiquez la Réf. de celle à mettre à jour.",
+                    )
+                )
+                row.ambiguous = True
+                return None
         return None
+
+    def _natural_table(self, natural) -> dict[tuple, list[int]]:
+        """The existing records by one natural key, built on first use."""
+        if natural not in self._natural_tables:
+            table: dict[tuple, list[int]] = {}
+            for key, record_id in natural.keys(self.session):
+                if key is not None:
+                    table.setdefault(key, []).append(record_id)
+            self._natural_tables[natural] = table
+        return self._natural_tables[natural]
 
     # --- one row -------------------------------------------------------------------------------
     def _plan_row(self, spec: SheetSpec, mapping: dict[int, Column], row: Row, seen: dict) -> None:
@@ -186,6 +218,9 @@ class Planner:
             )
         elif identity is not None:
             seen[identity] = row.number
+        if row.ambiguous:
+            self._report_errors(spec, row, count)
+            return
         obj, new = (row.target, False) if row.target is not None else (spec.model(), True)
         failed = {c for c, _v, _m in row.errors if c is not None}
         values = {c: v for c, v in row.parsed.items() if c not in failed and not (c.keep_when_empty and v is None)}
@@ -214,9 +249,7 @@ class Planner:
         if spec.ref_index is not None:
             self._own_index(spec).register(obj)
         if row.errors:
-            count.errors += 1
-            for col, value, message in row.errors:
-                self.report.error(spec.name, row.number, col.header if col else "", value, message)
+            self._report_errors(spec, row, count)
             return
         if new:
             count.new += 1
@@ -234,6 +267,11 @@ class Planner:
         count.changed += 1
         self.report.changes.append(Change(spec.name, row.number, CHANGED, str(obj), fields))
         self.planned.append(Planned(spec, obj, False, before))
+
+    def _report_errors(self, spec: SheetSpec, row: Row, count) -> None:
+        count.errors += 1
+        for col, value, message in row.errors:
+            self.report.error(spec.name, row.number, col.header if col else "", value, message)
 
     def _field_error(self, spec: SheetSpec, mapping: dict[int, Column], row: Row, field_name: str, message: str):
         col = spec.column_for_field(field_name)

@@ -1,4 +1,5 @@
-"""Open an uploaded workbook safely and stream its cells.
+"""Open an uploaded .xlsx safely and stream its cells (``formats`` tells the kind of file and reads .ods, .xls
+and CSV itself).
 
 Before any XML is parsed, the file is checked: it must be a real .xlsx (not CSV, HTML, an old .xls, a
 password-protected file or a macro workbook), and its zip entries are bounded in number, size and
@@ -64,6 +65,13 @@ class RawSheet:
     stopped_at: int | None = None
 
 
+def too_many_rows(name: str, max_rows: int) -> str:
+    return (
+        f"Trop de lignes dans la feuille « {name} » : {max_rows:,} au plus par import. "
+        "Découpez le fichier en plusieurs classeurs.".replace(",", "\u202f")
+    )
+
+
 def _sniff_not_zip(head: bytes, data: bytes) -> str:
     if head.startswith(OLE_MAGIC):
         if "EncryptionInfo".encode("utf-16-le") in data or "EncryptedPackage".encode("utf-16-le") in data:
@@ -71,7 +79,8 @@ def _sniff_not_zip(head: bytes, data: bytes) -> str:
                 "Ce classeur est protégé par un mot de passe : le registre ne peut pas le lire. Enregistrez-en une "
                 "copie sans mot de passe (Fichier › Informations › Protéger le classeur), puis importez-la."
             )
-        return "Ce fichier est au format Excel 97-2003 (.xls), que le registre ne lit pas. " + SAVE_AS_XLSX
+        # a plain .xls is read by ``formats`` before this reader is called
+        return "Ce fichier Excel 97-2003 (.xls) est endommagé ou n'a pas pu être lu : enregistrez-le à nouveau."
     if head.startswith(b"%PDF"):
         return "Ce fichier est un document PDF, pas un classeur Excel (.xlsx). " + SAVE_AS_XLSX
     sample = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
@@ -83,8 +92,26 @@ def _sniff_not_zip(head: bytes, data: bytes) -> str:
         text = head.decode("latin-1")
     printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in text)
     if head and printable / len(text) > 0.95:
-        return "Ce fichier est un fichier texte (CSV ?), pas un classeur Excel. " + SAVE_AS_XLSX
-    return "Ce fichier n'est pas un classeur Excel (.xlsx) lisible. " + SAVE_AS_XLSX
+        return (
+            "Ce fichier texte n'est pas un fichier CSV lisible (caractères de contrôle ou encodage inconnu). "
+            "Enregistrez-le à nouveau depuis votre tableur, au format « CSV UTF-8 »."
+        )
+    return "Ce fichier n'est ni un classeur (.xlsx, .ods, .xls) ni un fichier CSV lisible. " + SAVE_AS_XLSX
+
+
+def check_zip_bounds(entries: list[zipfile.ZipInfo]) -> None:
+    """Refuse an archive with too many entries, or too large once unzipped (zip bombs)."""
+    if len(entries) > MAX_ENTRIES:
+        raise WorkbookRejected(f"Fichier refusé : il contient {len(entries)} éléments compressés, c'est anormal.")
+    total = 0
+    for info in entries:
+        total += info.file_size
+        ratio = info.file_size / max(info.compress_size, 1)
+        if total > MAX_UNCOMPRESSED or (info.file_size > RATIO_CHECK_ABOVE and ratio > MAX_RATIO):
+            raise WorkbookRejected(
+                "Fichier refusé : une fois décompressé, il serait démesurément volumineux "
+                "(« bombe » de compression). Vérifiez le fichier ou découpez-le."
+            )
 
 
 def check_archive(data: bytes) -> None:
@@ -99,17 +126,7 @@ def check_archive(data: bytes) -> None:
     except (zipfile.BadZipFile, OSError, ValueError):
         raise WorkbookRejected("Le classeur est endommagé ou incomplet : enregistrez-le à nouveau.") from None
     with archive:
-        if len(entries) > MAX_ENTRIES:
-            raise WorkbookRejected(f"Fichier refusé : il contient {len(entries)} éléments compressés, c'est anormal.")
-        total = 0
-        for info in entries:
-            total += info.file_size
-            ratio = info.file_size / max(info.compress_size, 1)
-            if total > MAX_UNCOMPRESSED or (info.file_size > RATIO_CHECK_ABOVE and ratio > MAX_RATIO):
-                raise WorkbookRejected(
-                    "Fichier refusé : une fois décompressé, il serait démesurément volumineux "
-                    "(« bombe » de compression). Vérifiez le fichier ou découpez-le."
-                )
+        check_zip_bounds(entries)
         names = {info.filename for info in entries}
         if "mimetype" in names and b"opendocument" in archive.read("mimetype")[:100]:
             raise WorkbookRejected("Ce fichier est au format OpenDocument (.ods). " + SAVE_AS_XLSX)
@@ -259,10 +276,7 @@ def _read_sheet(reader: ExcelReader, name: str, path: str, max_rows: int) -> Raw
                     sheet.hidden_rows.append(number)
                 sheet.rows.append((number, values))
                 if len(sheet.rows) > max_rows + 1:
-                    raise WorkbookRejected(
-                        f"Trop de lignes dans la feuille « {name} » : {max_rows:,} au plus par import. "
-                        "Découpez le fichier en plusieurs classeurs.".replace(",", "\u202f")
-                    )
+                    raise WorkbookRejected(too_many_rows(name, max_rows))
             merged = parser.merged_cells
             if merged is not None:
                 sheet.merged = [str(m.ref) for m in merged.mergeCell]

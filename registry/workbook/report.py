@@ -64,6 +64,8 @@ class ImportReport:
     warnings: list[Problem] = field(default_factory=list)
     applied: bool = False
     batch_id: int | None = None
+    #: What the file was read as, in French (« CSV, séparateur point-virgule, encodage Windows-1252 »).
+    detected: str = ""
 
     @property
     def ok(self) -> bool:
@@ -124,6 +126,7 @@ class ImportReport:
             "warnings": [asdict(p) for p in self.warnings],
             "applied": self.applied,
             "batch_id": self.batch_id,
+            "detected": self.detected,
         }
 
     @classmethod
@@ -137,11 +140,12 @@ class ImportReport:
             warnings=[Problem(**p) for p in data["warnings"]],
             applied=data.get("applied", False),
             batch_id=data.get("batch_id"),
+            detected=data.get("detected", ""),
         )
 
     def to_text(self, max_items: int | None = 200) -> str:
         """The report as the command line prints it."""
-        lines = [f"Classeur : {self.filename}"]
+        lines = [f"Classeur : {self.filename}" + (f" ({self.detected})" if self.detected else "")]
         for sheet, c in self.counts.items():
             lines.append(
                 f"  {sheet:<20} {c.new:>6} nouvelle(s)  {c.changed:>6} modifiée(s)  "

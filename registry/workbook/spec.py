@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from stdnum.fr import siret as stdnum_siret
 
+from registry.services.records.errors import ValidationError
 from registry.services.records.slugs import check_slug
 from registry.services.reference import normalize as n
 from registry.workbook import cells
@@ -87,6 +89,26 @@ def slug_from_name(obj, index, _counters: dict) -> None:
 
 
 @dataclass(frozen=True)
+class NaturalKey:
+    """How a row without Réf. finds its record: one of a sheet's natural keys, tried in order."""
+
+    #: In messages: « même nom et même code postal ».
+    what: str
+    #: The column an ambiguous match is reported under.
+    header: str
+    #: The key of a row from its parsed values by attribute (references already resolved: an id for an
+    #: existing record); None when the row lacks a part of it.
+    row_key: Callable[[dict], tuple | None]
+    #: The existing records by key: ``(session) -> iterable of (key, id)``.
+    keys: Callable[[Any], Any]
+
+
+def target_id(target):
+    """An existing record's id in a key (a record the workbook creates matches nothing yet)."""
+    return target if isinstance(target, int) else ("new", id(target))
+
+
+@dataclass(frozen=True)
 class RefIndex:
     """How the importer indexes the records of a sheet with a Réf. column (``index.RecordIndex``)."""
 
@@ -104,6 +126,8 @@ class RefIndex:
     taken: str = "La référence « {value} » est déjà celle {the} « {other} »."
     #: Gives a new record without Réf. one: ``(record, index, counters)``; counters persist for the workbook.
     new_reference: Callable[[Any, Any, dict], None] = slug_from_name
+    #: How a row whose Réf. is empty (or whose sheet has no Réf. column) finds its record, after ``also_by``.
+    natural: tuple[NaturalKey, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -189,8 +213,49 @@ def record_column(header: str, attr: str, target: str, note: str, many: bool = F
     return Column(header, attr, cells.record_kind(many=many), note, target=target, **kw)
 
 
+_SCIENTIFIC = re.compile(r"^(\d)(?:[.,](\d+))?[eE]\+?(\d+)$")
+_DECIMAL_ZERO = re.compile(r"^(\d+)[.,]0+$")
+
+
+def recover_siret(value) -> str | None:
+    """A SIRET a spreadsheet mangled (a number, ``7.3282932000074E+13``, ``73282932000074.0``, leading zeros
+    lost) read back when all its digits are there and it passes the check; refused, saying so, when digits
+    were lost."""
+    if value is None or isinstance(value, bool):
+        return n.normalize_siret(value)
+    if isinstance(value, float):
+        value = int(value) if value.is_integer() else repr(value)
+    text = str(value).strip().replace("\u00a0", "").replace(" ", "")
+    if m := _DECIMAL_ZERO.match(text):
+        text = m[1]
+    elif m := _SCIENTIFIC.match(text):
+        digits, length = m[1] + (m[2] or ""), int(m[3]) + 1
+        if len(digits) < length:
+            raise ValidationError(
+                f"SIRET « {value} » : des chiffres ont été perdus (le tableur l'a écrit en notation "
+                "scientifique). Mettez la colonne au format Texte et saisissez les 14 chiffres."
+            )
+        text = digits
+    if text.isdigit() and 12 <= len(text) < 14:  # one or two leading zeros lost; fewer digits: not a SIRET
+        padded = text.rjust(14, "0")
+        if stdnum_siret.is_valid(padded):
+            return padded
+        raise ValidationError(
+            f"SIRET « {value} » : {14 - len(text)} chiffre(s) manquant(s) (des zéros de tête perdus par le "
+            "tableur ?), et les compléter ne donne pas un SIRET valide. Saisissez les 14 chiffres, colonne au "
+            "format Texte."
+        )
+    return n.normalize_siret(text)
+
+
 def siret_column() -> Column:
-    return Column("SIRET", "siret", cells.normalized(n.normalize_siret), "14 chiffres, espaces acceptés.")
+    return Column(
+        "SIRET",
+        "siret",
+        cells.normalized(recover_siret),
+        "14 chiffres, espaces acceptés ; un SIRET écrit comme un nombre (zéros de tête perdus, notation "
+        "scientifique) est relu quand tous ses chiffres sont là.",
+    )
 
 
 def axes_column(header: str = "Axes") -> Column:

@@ -12,6 +12,7 @@ from registry.workbook import cells
 from registry.workbook.spec import (
     YES_NO,
     Column,
+    NaturalKey,
     RefIndex,
     SheetSpec,
     axes_column,
@@ -22,6 +23,9 @@ from registry.workbook.spec import (
     reference_items,
     siret_column,
 )
+
+#: Other words for an actor's status (``typed``), {text: member value}.
+STATUS_SYNONYMS = {"en activité": "active", "fermé": "inactive", "cessé": "inactive", "radié": "archived"}
 
 
 def possible_duplicate(actor, index) -> tuple[str, str, str] | None:
@@ -38,6 +42,32 @@ def possible_duplicate(actor, index) -> tuple[str, str, str] | None:
         f"Doublon possible : l'acteur « {shown.name} » (réf. {shown.slug}) a le même nom et le même "
         "code postal. Indiquez sa Réf. ou son SIRET pour le mettre à jour plutôt que d'en créer un autre.",
     )
+
+
+def _name_postcode(name, postcode) -> tuple | None:
+    return (match_key(name), postcode or "") if name else None
+
+
+#: Rows without Réf. nor a known SIRET: the actor with this RNA, else the one actor with this name and postcode.
+ACTOR_KEYS = (
+    NaturalKey(
+        "même RNA",
+        "RNA",
+        lambda p: (p["rna"],) if p.get("rna") else None,
+        lambda session: (
+            ((rna,), i) for i, rna in session.execute(sa.select(Actor.id, Actor.rna).where(Actor.rna.is_not(None)))
+        ),
+    ),
+    NaturalKey(
+        "même nom et même code postal",
+        "Nom*",
+        lambda p: _name_postcode(p.get("name"), p.get("postcode")),
+        lambda session: (
+            (_name_postcode(name, postcode), actor_id)
+            for actor_id, name, postcode in session.execute(sa.select(Actor.id, Actor.name, Actor.postcode))
+        ),
+    ),
+)
 
 
 def contact_key(p: dict) -> tuple | None:
@@ -113,7 +143,7 @@ ACTORS = SheetSpec(
         Column(
             "Statut",
             "status",
-            cells.enum_kind(ActorStatus, "Statut", width=10),
+            cells.enum_kind(ActorStatus, "Statut", width=10, synonyms=STATUS_SYNONYMS),
             "Vide : inchangé (Actif).",
             choices=enum_labels(ActorStatus),
             keep_when_empty=True,
@@ -121,10 +151,17 @@ ACTORS = SheetSpec(
         Column("Publié", "published", cells.BOOL, "Oui / Non.", choices=YES_NO),
         Column("Description", "description", cells.text(None, width=50)),
     ),
-    matching="Réf., sinon SIRET ; sinon nouvel acteur (doublon possible signalé : même nom et même code postal).",
+    matching=(
+        "Réf., sinon SIRET, sinon RNA, sinon le nom (sans tenir compte des majuscules, des accents ni de la "
+        "ponctuation) et le code postal quand un seul acteur les a ; sinon nouvel acteur."
+    ),
     unique=True,
     ref_index=RefIndex(
-        "actor", "acteur", "de l'acteur", also_by=(("siret", "Ce SIRET est déjà celui de l'acteur « {other.name} »."),)
+        "actor",
+        "acteur",
+        "de l'acteur",
+        also_by=(("siret", "Ce SIRET est déjà celui de l'acteur « {other.name} »."),),
+        natural=ACTOR_KEYS,
     ),
     duplicate_warning=possible_duplicate,
 )

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from registry.models import Initiative, InitiativePartner, InitiativeStatus
 from registry.services.records.initiatives import clean_initiative
+from registry.services.reference.normalize import fold
 from registry.workbook import cells
 from registry.workbook.spec import (
     YES_NO,
     Column,
+    NaturalKey,
     RefIndex,
     SheetSpec,
     axes_column,
@@ -15,7 +19,19 @@ from registry.workbook.spec import (
     record_column,
     ref_column,
     reference_items,
+    target_id,
 )
+
+#: Other words for an initiative's status (``typed``), {text: member value}.
+STATUS_SYNONYMS = {
+    "en projet": "planned",
+    "à venir": "planned",
+    "réalisée": "completed",
+    "achevée": "completed",
+    "finie": "completed",
+    "arrêtée": "abandoned",
+    "annulée": "abandoned",
+}
 
 
 def _partners_get(initiative) -> tuple:
@@ -25,6 +41,18 @@ def _partners_get(initiative) -> tuple:
 def _partners_set(initiative, actors) -> None:
     kept = {id(p.actor): p for p in initiative.partners}
     initiative.partners = [kept.get(id(a)) or InitiativePartner(actor=a) for a in actors]
+
+
+#: Rows without Réf.: the initiative with this title (case and accents aside) and this lead actor.
+TITLE_AND_LEAD = NaturalKey(
+    "même titre et même porteur",
+    "Titre*",
+    lambda p: (fold(p["title"]), target_id(p["lead_actor"])) if p.get("title") and p.get("lead_actor") else None,
+    lambda session: (
+        ((fold(title), lead), iid)
+        for iid, title, lead in session.execute(sa.select(Initiative.id, Initiative.title, Initiative.lead_actor_id))
+    ),
+)
 
 
 INITIATIVES = SheetSpec(
@@ -58,7 +86,7 @@ INITIATIVES = SheetSpec(
         Column(
             "Statut",
             "status",
-            cells.enum_kind(InitiativeStatus, "Statut", width=10),
+            cells.enum_kind(InitiativeStatus, "Statut", width=10, synonyms=STATUS_SYNONYMS),
             "Vide : inchangé.",
             choices=enum_labels(InitiativeStatus),
             keep_when_empty=True,
@@ -74,7 +102,10 @@ INITIATIVES = SheetSpec(
         Column("Résumé", "summary", cells.text(500, width=40)),
         Column("Description", "description", cells.text(None, width=50)),
     ),
-    matching="Réf. ; sinon nouvelle initiative.",
+    matching=(
+        "Réf., sinon le titre (sans tenir compte des majuscules ni des accents) et le porteur ; "
+        "sinon nouvelle initiative."
+    ),
     unique=True,
-    ref_index=RefIndex("initiative", "initiative", "de l'initiative", name_attr="title"),
+    ref_index=RefIndex("initiative", "initiative", "de l'initiative", name_attr="title", natural=(TITLE_AND_LEAD,)),
 )

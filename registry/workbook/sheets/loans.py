@@ -6,10 +6,12 @@ import sqlalchemy as sa
 
 from registry.models import LoanProgramme, LoanPurpose, LoanReport, ProgrammeStatus
 from registry.services.records.loans import clean_programme, clean_report
+from registry.services.reference.normalize import fold
 from registry.workbook import cells
 from registry.workbook.spec import (
     YES_NO,
     Column,
+    NaturalKey,
     RefIndex,
     SheetSpec,
     axes_column,
@@ -17,6 +19,7 @@ from registry.workbook.spec import (
     record_column,
     ref_column,
     reference_items,
+    target_id,
 )
 
 
@@ -49,6 +52,23 @@ def report_keys(session) -> dict[tuple, int]:
     return {(p, s, e, q, u.value if u else None): rid for rid, p, s, e, q, u in rows}
 
 
+#: Other words for a programme's status (``typed``), {text: member value}.
+STATUS_SYNONYMS = {"à venir": "planned", "fermé": "closed", "terminé": "closed", "en cours": "open"}
+
+#: Rows without Réf.: the programme with this name (case and accents aside) and this lender.
+NAME_AND_LENDER = NaturalKey(
+    "même nom et même prêteur",
+    "Nom*",
+    lambda p: (fold(p["name"]), target_id(p["lender"])) if p.get("name") and p.get("lender") else None,
+    lambda session: (
+        ((fold(name), lender), pid)
+        for pid, name, lender in session.execute(
+            sa.select(LoanProgramme.id, LoanProgramme.name, LoanProgramme.lender_id)
+        )
+    ),
+)
+
+
 PROGRAMMES = SheetSpec(
     "Programmes de prêt",
     LoanProgramme,
@@ -77,7 +97,7 @@ PROGRAMMES = SheetSpec(
         Column(
             "Statut",
             "status",
-            cells.enum_kind(ProgrammeStatus, "Statut", width=10),
+            cells.enum_kind(ProgrammeStatus, "Statut", width=10, synonyms=STATUS_SYNONYMS),
             "Vide : inchangé.",
             choices=enum_labels(ProgrammeStatus),
             keep_when_empty=True,
@@ -86,9 +106,11 @@ PROGRAMMES = SheetSpec(
         Column("Conditions", "eligibility", cells.text(None, width=40)),
         Column("Comment candidater", "how_to_apply", cells.text(None, width=40)),
     ),
-    matching="Réf. ; sinon nouveau programme.",
+    matching=(
+        "Réf., sinon le nom (sans tenir compte des majuscules ni des accents) et le prêteur ; sinon nouveau programme."
+    ),
     unique=True,
-    ref_index=RefIndex("programme", "programme", "du programme"),
+    ref_index=RefIndex("programme", "programme", "du programme", natural=(NAME_AND_LENDER,)),
 )
 
 

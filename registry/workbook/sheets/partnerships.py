@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from datetime import date
 
+import sqlalchemy as sa
+
 from registry.models import Partnership, PartnershipKind, PartnershipNature, PartnershipStatus, PaymentTerms
 from registry.services.records.partnerships import clean_partnership
+from registry.services.reference.normalize import fold
 from registry.workbook import cells
 from registry.workbook.spec import (
     Column,
+    NaturalKey,
     RefIndex,
     SheetSpec,
     enum_labels,
     record_column,
+    target_id,
 )
 
 
@@ -28,6 +33,80 @@ def numbered_reference(partnership, index, counters: dict) -> None:
         counters[prefix] = max([int(t) for t in tails if t.isdigit()] or [0])
     counters[prefix] += 1
     partnership.ref = f"{prefix}-{counters[prefix]:03d}"
+
+
+#: Other words officers and finance software use for the enumerated values (``typed``), {text: member value}.
+KIND_SYNONYMS = {
+    "CPO": "objectives_convention",
+    "convention d'objectifs": "objectives_convention",
+    "subvention d'investissement": "project_subsidy",
+    "subvention exceptionnelle": "project_subsidy",
+    "locaux": "premises",
+    "clause sociale": "reserved_contract",
+    "marché réservé": "reserved_contract",
+}
+NATURE_SYNONYMS = {
+    "argent": "cash",
+    "financier": "cash",
+    "financière": "cash",
+    "espèces": "cash",
+    "aide en nature": "in_kind",
+    "valorisation": "in_kind",
+    "mixte": "mixed",
+}
+PAYMENT_SYNONYMS = {
+    "en une fois": "single",
+    "versement unique": "single",
+    "en plusieurs fois": "instalments",
+    "fractionné": "instalments",
+    "acomptes": "instalments",
+}
+STATUS_SYNONYMS = {
+    "convention signée": "signed",
+    "notifié": "signed",
+    "en cours d'exécution": "active",
+    "en cours de versement": "active",
+    "soldé": "ended",
+    "clôturé": "ended",
+    "achevé": "ended",
+    "abandonné": "cancelled",
+    "en préparation": "draft",
+    "à l'étude": "draft",
+}
+
+
+def _actor_and(p: dict, *attrs: str) -> tuple | None:
+    values = [p.get(a) for a in attrs]
+    if p.get("actor") is None or any(v is None or v == "" for v in values):
+        return None
+    return (target_id(p["actor"]), *(fold(v) if isinstance(v, str) else v for v in values))
+
+
+def _existing(*columns):
+    def keys(session):
+        query = sa.select(Partnership.id, Partnership.actor_id, *columns)
+        for pid, actor_id, *values in session.execute(query):
+            if actor_id is not None and all(v is not None and v != "" for v in values):
+                yield (actor_id, *(fold(v) if isinstance(v, str) else v for v in values)), pid
+
+    return keys
+
+
+#: Rows without Réf.: the actor's partnership with this decision reference, else with this object and start date.
+PARTNERSHIP_KEYS = (
+    NaturalKey(
+        "même acteur et même référence de décision",
+        "Référence de la décision",
+        lambda p: _actor_and(p, "decision_reference"),
+        _existing(Partnership.decision_reference),
+    ),
+    NaturalKey(
+        "même acteur, même objet et même date de début",
+        "Objet*",
+        lambda p: _actor_and(p, "object", "start_date"),
+        _existing(Partnership.object, Partnership.start_date),
+    ),
+)
 
 
 PARTNERSHIPS = SheetSpec(
@@ -47,7 +126,7 @@ PARTNERSHIPS = SheetSpec(
         Column(
             "Type*",
             "kind",
-            cells.enum_kind(PartnershipKind, "Type de partenariat", width=26),
+            cells.enum_kind(PartnershipKind, "Type de partenariat", width=26, synonyms=KIND_SYNONYMS),
             "",
             choices=enum_labels(PartnershipKind),
         ),
@@ -63,7 +142,7 @@ PARTNERSHIPS = SheetSpec(
         Column(
             "Nature",
             "nature",
-            cells.enum_kind(PartnershipNature, "Nature"),
+            cells.enum_kind(PartnershipNature, "Nature", synonyms=NATURE_SYNONYMS),
             "Vide : inchangée (Numéraire).",
             choices=enum_labels(PartnershipNature),
             keep_when_empty=True,
@@ -71,14 +150,14 @@ PARTNERSHIPS = SheetSpec(
         Column(
             "Versement",
             "payment_terms",
-            cells.enum_kind(PaymentTerms, "Versement", width=12),
+            cells.enum_kind(PaymentTerms, "Versement", width=12, synonyms=PAYMENT_SYNONYMS),
             "",
             choices=enum_labels(PaymentTerms),
         ),
         Column(
             "Statut",
             "status",
-            cells.enum_kind(PartnershipStatus, "Statut", width=10),
+            cells.enum_kind(PartnershipStatus, "Statut", width=10, synonyms=STATUS_SYNONYMS),
             "Vide : inchangé.",
             choices=enum_labels(PartnershipStatus),
             keep_when_empty=True,
@@ -86,7 +165,10 @@ PARTNERSHIPS = SheetSpec(
         Column("Agent référent", "officer_name", cells.text(200, width=18)),
         Column("Notes", "notes", cells.text(None, width=40)),
     ),
-    matching="Réf. ; sinon nouveau partenariat (référence attribuée).",
+    matching=(
+        "Réf., sinon l'acteur et la référence de la décision, sinon l'acteur, l'objet (sans tenir compte des "
+        "majuscules ni des accents) et la date de début ; sinon nouveau partenariat (référence attribuée)."
+    ),
     unique=True,
     ref_index=RefIndex(
         "partnership",
@@ -94,5 +176,6 @@ PARTNERSHIPS = SheetSpec(
         name_attr="object",
         taken="La référence « {value} » est déjà utilisée par un autre partenariat.",
         new_reference=numbered_reference,
+        natural=PARTNERSHIP_KEYS,
     ),
 )
