@@ -53,7 +53,7 @@ def read_file(
     if data.startswith(OLE_MAGIC) and not _is_encrypted_ooxml(data):
         names, sheets = _read_calamine(data, wanted, max_rows)
         return names, sheets, "Classeur Excel 97-2003 (.xls)"
-    if data.startswith((b"PK\x03\x04", OLE_MAGIC)) or _is_html(data) or not csv_reader.looks_like_text(data):
+    if data.startswith((b"PK\x03\x04", OLE_MAGIC, b"%PDF")) or _is_html(data) or not csv_reader.looks_like_text(data):
         names, sheets = read_sheets(data, wanted=wanted, max_rows=max_rows)
         return names, sheets, "Classeur Excel (.xlsx)"
     sheet, detected = csv_reader.read_csv(data, max_rows=max_rows, choose_sheet=choose_sheet)
