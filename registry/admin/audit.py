@@ -18,6 +18,7 @@ from registry.services.accounts.abilities import WRITE
 from registry.services.history.display import format_datetime
 from registry.services.history.reverts import revert_event, revertible
 from registry.services.history.review import mark_reviewed, pending_clause
+from registry.services.records.editing import MERGE_KEY
 from registry.services.records.errors import ValidationError
 from registry.services.reference.labels import ENTITY_NAMES, SOURCES, field_labels
 
@@ -122,7 +123,12 @@ class RevertMixin:
             flash(exc.message, "error")
         else:
             self.db_session.commit()
-            flash(f"Modification rétablie ({len(done.changes)} champ(s)) ; l'annulation figure au journal.", "success")
+            if MERGE_KEY in done.changes:
+                flash(f"Fusion annulée : « {done.changes[MERGE_KEY]['label']} » est rétablie avec tout ce qui l'avait "
+                      "suivie ; l'annulation figure au journal.", "success")  # fmt: skip
+            else:
+                count = len(done.changes)
+                flash(f"Modification rétablie ({count} champ(s)) ; l'annulation figure au journal.", "success")
         return redirect(return_url)
 
 

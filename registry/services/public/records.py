@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
-from registry.models import Actor, Contact, Initiative, InitiativePartner, LoanProgramme
+from registry.models import Actor, ActorSlugRedirect, Contact, Initiative, InitiativePartner, LoanProgramme
 from registry.services.public.visibility import public_actor_clause, public_initiative_clause, public_programme_clause
 
 #: Rows fetched at a time by the bulk exports.
@@ -44,6 +44,15 @@ def programme_options() -> tuple:
 def public_actor(session: so.Session, slug: str) -> Actor | None:
     """The public actor with this slug, or None."""
     return session.scalar(sa.select(Actor).where(Actor.slug == slug, public_actor_clause()).options(*actor_options()))
+
+
+def moved_actor_slug(session: so.Session, slug: str) -> str | None:
+    """The slug of the public actor an old slug now leads to (the actor was merged into it), or None."""
+    return session.scalar(
+        sa.select(Actor.slug)
+        .join(ActorSlugRedirect, ActorSlugRedirect.actor_id == Actor.id)
+        .where(ActorSlugRedirect.old_slug == slug, public_actor_clause())
+    )
 
 
 def public_initiative(session: so.Session, slug: str) -> Initiative | None:
