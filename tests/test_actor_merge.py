@@ -18,6 +18,7 @@ from registry.models import (
     AuditAction,
     AuditEvent,
     CitizenReport,
+    Contact,
     InitiativePartner,
     LoanReport,
     Partnership,
@@ -27,7 +28,7 @@ from registry.models import (
 from registry.models.base import utcnow
 from registry.services.history.reverts import revert_event
 from registry.services.records import editing, merging
-from registry.services.records.errors import ValidationError
+from registry.services.records.errors import ValidationError, ValidationErrors
 from tests.admin_support import changed, database, post_form, read_form
 from tests.conftest import AuthActions, csrf_token_from
 from tests.factories import (
@@ -257,13 +258,14 @@ def test_undo_restores_exactly(app):
             revert_event(session, session.get(AuditEvent, event_id), user=session.get(User, officer_id))
 
 
-@pytest.mark.parametrize("later", ["partnership", "kept", "new actor with the slug"])
+@pytest.mark.parametrize("later", ["partnership", "kept", "contact removed"])
 def test_undo_is_refused_once_something_changed(app, later):
     with database(app) as session:
         kept, merged = _pair(session)
         officer = make_user(session, role="officer")
         partnership_id = make_partnership(session, merged).id
-        kept_id, merged_slug, officer_id = kept.id, merged.slug, officer.id
+        contact_id = make_contact(session, merged).id
+        kept_id, officer_id = kept.id, officer.id
         event_id = _merge(session, kept, merged, officer).event.id
     with database(app) as session:
         if later == "partnership":
@@ -271,7 +273,7 @@ def test_undo_is_refused_once_something_changed(app, later):
         elif later == "kept":
             session.get(Actor, kept_id).phone = "0320000000"
         else:
-            make_actor(session, name="Autre", slug=merged_slug)
+            session.delete(session.get(Contact, contact_id))
     with database(app) as session:
         with pytest.raises(ValidationError) as refused:
             revert_event(session, session.get(AuditEvent, event_id), user=session.get(User, officer_id))
@@ -370,3 +372,16 @@ def test_an_admin_may_merge(app):
     client = app.test_client()
     AuthActions(client, app).as_role("admin")
     assert client.get(f"/admin/actor/fusion/?id={kept_id}&other={merged_id}").status_code == 200
+
+
+def test_the_old_slug_of_a_merged_actor_is_never_given_again(app):
+    with database(app) as session:
+        kept, merged = _pair(session)
+        old, kept_slug = merged.slug, kept.slug
+        _merge(session, kept, merged, make_user(session))
+    with database(app) as session:
+        same_name = make_actor(session, name="Regie de Quartier de Fives")
+        assert same_name.slug not in (old, kept_slug)
+        with pytest.raises(ValidationErrors) as refused:
+            make_actor(session, name="Autre", slug=old)
+        assert "ancienne adresse" in refused.value.errors["slug"]

@@ -7,7 +7,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
-from registry.models import Actor, Contact
+from registry.models import Actor, ActorSlugRedirect, Contact
 from registry.models.base import utcnow
 from registry.services.records.checks import check_range, clean_field, require_text, without_autoflush
 from registry.services.records.errors import Collector
@@ -57,6 +57,11 @@ def clean_actor(session: so.Session, actor: Actor, *, check_unique: bool = True,
         if other is not None:
             c.add("siret", f"Ce SIRET est déjà celui de l'acteur « {other.name} ».")
     clean_slug(c, session, actor, "name", "de l'acteur", check_unique=check_unique)
+    if check_unique and actor.slug and "slug" not in c.errors:
+        alias = session.get(ActorSlugRedirect, actor.slug)
+        if alias is not None and alias.actor_id != actor.id:
+            c.add("slug", f"La référence « {actor.slug} » est l'ancienne adresse d'une fiche fusionnée dans "
+                          f"« {alias.actor.name} » : choisissez-en une autre.")  # fmt: skip
     c.raise_if_any()
 
 
