@@ -1,5 +1,5 @@
 """actor merge (issue 14, item 6): the slugs of merged actors, kept to redirect (301) to the actor that stayed;
-the « merge » audit action
+the « merge » audit action; (item 4) the officer's choices about possible duplicates, kept with the import batch
 
 Revision ID: i14c_actor_merge
 Revises: 0006_public_site
@@ -46,9 +46,12 @@ def upgrade():
     )  # fmt: skip
     op.create_index(op.f("ix_actor_slug_redirects_actor_id"), "actor_slug_redirects", ["actor_id"], unique=False)
     _replace_check(AFTER)
+    op.add_column("import_batches", sa.Column("decisions", sa.JSON(), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table("import_batches") as batch_op:
+        batch_op.drop_column("decisions")
     op.execute("DELETE FROM audit_events WHERE action = 'merge'")
     _replace_check(BEFORE)
     op.drop_index(op.f("ix_actor_slug_redirects_actor_id"), table_name="actor_slug_redirects")

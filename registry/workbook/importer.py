@@ -87,11 +87,14 @@ def read_workbook(data: bytes, report: ImportReport, max_rows: int | None = None
     return sheets
 
 
-def plan_import(session: so.Session, sheets: list[tuple[object, RawSheet]], report: ImportReport) -> Planner:
+def plan_import(
+    session: so.Session, sheets: list[tuple[object, RawSheet]], report: ImportReport, decisions: dict | None = None
+) -> Planner:
     """Plan every sheet (nothing is flushed); the report is the preview. Consumes ``sheets``: each sheet's
-    cells are let go once planned (those of 100,000 rows take hundreds of megabytes)."""
+    cells are let go once planned (those of 100,000 rows take hundreds of megabytes). ``decisions``: the
+    officer's choices about possible duplicates (``workbook.duplicates``)."""
     with session.no_autoflush:
-        planner = Planner(session, report)
+        planner = Planner(session, report, decisions)
         while sheets:
             spec, raw = sheets.pop(0)
             planner.plan_sheet(spec, raw)
@@ -143,12 +146,17 @@ def _read(data: bytes | BinaryIO, filename: str, max_rows: int | None) -> tuple[
 
 @collector_paused()
 def preview_workbook(
-    session: so.Session, data: bytes | BinaryIO, *, filename: str, max_rows: int | None = None
+    session: so.Session,
+    data: bytes | BinaryIO,
+    *,
+    filename: str,
+    max_rows: int | None = None,
+    decisions: dict | None = None,
 ) -> ImportReport:
     """The preview of a workbook: its plan as a report. Writes nothing (the session is rolled back)."""
     report, sheets = _read(data, filename, max_rows)
     if not report.errors:
-        plan_import(session, sheets, report)
+        plan_import(session, sheets, report, decisions)
         session.rollback()
     return report
 
@@ -165,12 +173,13 @@ def apply_workbook(
     batch: ImportBatch | None = None,
     max_rows: int | None = None,
     on_applied: Callable[[ImportBatch, ImportReport], None] | None = None,
+    decisions: dict | None = None,
 ) -> ImportReport:
     """Plan a workbook again and apply it when the plan has no error; returns the report (``applied``).
     Commits its own transaction, so the session must hold no pending change. With ``expected_fingerprint``
     (the preview's), a plan that differs from the preview is not applied and PlanChanged is raised.
     ``batch`` is the staged batch to complete (else one is created); ``on_applied(batch, report)`` runs just
-    before the commit, in the same transaction."""
+    before the commit, in the same transaction. ``decisions`` as for ``plan_import``."""
     report, sheets = _read(data, filename, max_rows)
     if report.errors:
         return report
@@ -180,7 +189,7 @@ def apply_workbook(
     batch_id = batch.id if batch is not None else None
     try:
         with write_lock():
-            planner = plan_import(session, sheets, report)
+            planner = plan_import(session, sheets, report, decisions)
             if report.errors:
                 session.rollback()
                 return report
