@@ -26,6 +26,7 @@ from registry.models import (
     User,
 )
 from registry.models.base import utcnow
+from registry.services.history.as_of import registry_as_of
 from registry.services.history.reverts import revert_event
 from registry.services.records import editing, merging
 from registry.services.records.errors import ValidationError, ValidationErrors
@@ -152,7 +153,7 @@ def world(session, before_event: int | None = None) -> dict:
 
 
 def test_every_relation_the_schema_has_is_covered_here():
-    assert set(MAKERS) == schema_references()
+    assert set(MAKERS) == schema_references() == set(merging.FOLLOWING)
     assert {(c.table.name, c.key) for _cls, c in editing.references_to(Actor)} == schema_references()
 
 
@@ -300,7 +301,7 @@ def test_an_officer_merges_through_the_pages_and_undoes_it(app, client, auth):
     url = f"/admin/actor/fusion/?id={kept_id}&other={merged_id}"
     confirm = post_form(client, url, changed(read_form(choose, "/fusion/"), **{"choice-siret": "merged"}))
     page = confirm.get_data(as_text=True)
-    assert confirm.status_code == 200 and "Confirmer la fusion" in page and "Partenariat" in page
+    assert confirm.status_code == 200 and "Confirmer la fusion" in page and "partenariats : 1" in page
     done = post_form(client, url, read_form(page, "/fusion/"))
     assert done.status_code == 302 and done.headers["Location"].endswith(f"/admin/actor/details/?id={kept_id}")
     with database(app) as session:
@@ -385,3 +386,28 @@ def test_the_old_slug_of_a_merged_actor_is_never_given_again(app):
         with pytest.raises(ValidationErrors) as refused:
             make_actor(session, name="Autre", slug=old)
         assert "ancienne adresse" in refused.value.errors["slug"]
+
+
+def test_the_registry_as_of_a_date_sees_the_merge_and_its_undo(session):
+    from tests.test_as_of import DAYS, date_the_day, lists
+
+    kept, merged = _pair(session)
+    make_partnership(session, merged)
+    initiative = make_initiative(session, lead=merged)
+    initiative.partners.append(InitiativePartner(actor=kept, role="appui"))
+    officer = make_user(session, role="officer")
+    session.commit()
+    last, expected = date_the_day(session, DAYS[0], 0), {}
+    expected[DAYS[0]] = lists(session)
+    event = _merge(session, kept, merged, officer, siret=merging.MERGED, description=merging.MERGED).event
+    session.commit()
+    last = date_the_day(session, DAYS[1], last)
+    expected[DAYS[1]] = lists(session)
+    revert_event(session, session.get(AuditEvent, event.id), user=officer)
+    session.commit()
+    date_the_day(session, DAYS[2], last)
+    expected[DAYS[2]] = lists(session)
+    assert expected[DAYS[0]] == expected[DAYS[2]] != expected[DAYS[1]]
+    for day, state in expected.items():
+        with registry_as_of(session, day) as snap:
+            assert lists(snap.session) == state, day

@@ -70,14 +70,30 @@ def read_choices(form) -> dict[str, str]:
     return choices
 
 
+#: What follows the kept actor, in French, per column pointing to actors (a new one is named from its model).
+FOLLOWING = {
+    ("partnerships", "actor_id"): "partenariats",
+    ("initiatives", "lead_actor_id"): "initiatives portées",
+    ("initiative_partners", "actor_id"): "participations à des initiatives",
+    ("contacts", "actor_id"): "contacts",
+    ("loan_programmes", "lender_id"): "programmes de prêt (et leurs bilans)",
+    ("users", "actor_id"): "comptes partenaires",
+    ("account_requests", "actor_id"): "demandes d'accès",
+    ("citizen_reports", "actor_id"): "signalements du public",
+    ("audit_events", "actor_id"): "modifications du journal (dont celles à relire)",
+    ("actor_slug_redirects", "actor_id"): "anciennes adresses d'acteurs déjà fusionnés",
+}
+
+
 def following(session: so.Session, merged: Actor) -> list[tuple[str, int]]:
     """(French description, count) of the records that will follow the kept actor."""
     out = []
     for cls, column in editing.references_to(Actor):
         n = session.scalar(sa.select(sa.func.count()).select_from(column.table).where(column == merged.id)) or 0
         if n:
-            name = ENTITY_NAMES.get(getattr(cls, "__name__", ""), column.table.name)
-            out.append((f"{name} ({field_label(getattr(cls, '__name__', ''), column.key.removesuffix('_id'))})", n))
+            name = getattr(cls, "__name__", column.table.name)
+            what = FOLLOWING.get((column.table.name, column.key))
+            out.append((what or f"{ENTITY_NAMES.get(name, name)} ({field_label(name, column.key)})", n))
     return out
 
 

@@ -19,7 +19,7 @@ write is left in the session.
 """
 
 from registry.services.records.editing.conflicts import Conflict, ConflictDescription, describe_conflict
-from registry.services.records.editing.merge import MERGE_KEY, merge, references_to, unmerge
+from registry.services.records.editing.merge import MERGE_KEY, decode_row, merge, references_to, unmerge
 from registry.services.records.editing.state import AS_IS, Opened, expect, open_state, seal, state_of, unseal
 from registry.services.records.editing.write import Changes, create, delete, save
 
@@ -31,6 +31,7 @@ __all__ = [
     "ConflictDescription",
     "Opened",
     "create",
+    "decode_row",
     "delete",
     "describe_conflict",
     "expect",

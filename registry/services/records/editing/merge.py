@@ -86,12 +86,17 @@ def _decode(column: sa.Column, value):
     return value
 
 
+def decode_row(table: sa.Table, row: dict) -> dict:
+    """A row kept by a merge event, with the column types of ``table`` (dates, enums, decimals)."""
+    return {c.key: _decode(c, row[c.key]) for c in table.c if c.key in row}
+
+
 def _row(session, table: sa.Table, where) -> dict:
     return {k: _encode(v) for k, v in session.execute(sa.select(table).where(where)).mappings().one().items()}
 
 
 def _insert(session, table: sa.Table, row: dict) -> None:
-    session.execute(table.insert().values({c.key: _decode(c, row[c.key]) for c in table.c if c.key in row}))
+    session.execute(table.insert().values(decode_row(table, row)))
 
 
 def _pk_clause(table: sa.Table, pk: list):
@@ -311,7 +316,8 @@ def unmerge(session: so.Session, kept, record: dict, *, restore, user, source: s
         raise
     savepoint.commit()
     session.expire(kept)
-    summary = {"restored": record["id"], "label": record["label"]}
+    summary = {"restored": record["id"], "label": record["label"], "moved": record["moved"],
+               "dropped": record["dropped"]}  # fmt: skip
     changes = {**diff(before, snapshot(kept)), MERGE_KEY: summary}
     event = record_event(session, action=AuditAction.REVERT, source=source, user=user, obj=kept, changes=changes,
                          entity_label=label)  # fmt: skip
