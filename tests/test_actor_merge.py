@@ -411,3 +411,17 @@ def test_the_registry_as_of_a_date_sees_the_merge_and_its_undo(session):
     for day, state in expected.items():
         with registry_as_of(session, day) as snap:
             assert lists(snap.session) == state, day
+
+
+def test_a_merge_whose_result_is_not_a_valid_actor_changes_nothing(app):
+    with database(app) as session:
+        kept, merged = _pair(session, latitude=50.63, longitude=3.07)
+        partnership_id = make_partnership(session, merged).id
+        kept_id, merged_id = kept.id, merged.id
+        with pytest.raises(ValidationErrors) as refused:  # a latitude without its longitude
+            _merge(session, kept, merged, make_user(session), latitude=merging.MERGED)
+        assert "latitude et la longitude" in " ".join(refused.value.errors.values())
+    with database(app) as session:
+        assert session.get(Actor, merged_id) is not None and session.get(Actor, kept_id).latitude is None
+        assert session.get(Partnership, partnership_id).actor_id == merged_id
+        assert session.scalars(sa.select(ActorSlugRedirect)).all() == []

@@ -134,3 +134,14 @@ def test_an_unknown_choice_is_a_french_message(app, client, auth):
     answer = client.post(url + "/doublons", data={"csrf_token": csrf_token_from(page), name: "les-deux"},
                          follow_redirects=True)  # fmt: skip
     assert "Choix inconnu" in answer.get_data(as_text=True)
+
+
+def test_the_command_line_never_chooses_either(app, runner, tmp_path):
+    with database(app) as session:
+        existing = make_actor(session, name="Atelier Vélo Fives", postcode="59800", siret=luhn_siret("77000001"))
+        other = another_establishment(existing.siret)
+    path = tmp_path / "acteurs.xlsx"
+    path.write_bytes(xlsx({"Acteurs": actors_sheet(row("Atelier Vélo Fives", other))}))
+    result = runner.invoke(args=["registry", "import", str(path)])
+    assert result.exit_code != 0 and "Doublon possible" in result.output and "aperçu" in result.output
+    assert actor_count(app) == 1
