@@ -255,7 +255,7 @@ def test_undo_restores_exactly(app):
     with database(app) as session:
         assert world(session, last) == before
         assert session.execute(sa.select(Actor.__table__).where(Actor.id == merged_id)).mappings().one() == row_before
-        with pytest.raises(ValidationError, match="fusion ne peut plus être annulée"):  # undone once only
+        with pytest.raises(ValidationError, match="déjà été annulée"):  # undone once only
             revert_event(session, session.get(AuditEvent, event_id), user=session.get(User, officer_id))
 
 
@@ -311,6 +311,7 @@ def test_an_officer_merges_through_the_pages_and_undoes_it(app, client, auth):
     history = client.get(f"/admin/actor/history/?id={kept_id}").get_data(as_text=True)
     assert "Fiche fusionnée" in history
     audit = client.get(f"/admin/auditevent/details/?id={event_id}").get_data(as_text=True)
+    assert "annuler cette fusion" in audit
     token = csrf_token_from(audit)
     undone = client.post("/admin/auditevent/revert/", data={"id": event_id, "csrf_token": token},
                          follow_redirects=True)  # fmt: skip

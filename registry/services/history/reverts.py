@@ -142,6 +142,9 @@ def _unmerge(session: so.Session, event: AuditEvent, kept, restore, write: dict)
     record = event.changes[editing.MERGE_KEY]
     if kept is None:
         _refuse("la fiche conservée par la fusion n'existe plus.")
+    back = session.get(Actor, record["id"])
+    if back is not None and back.slug == record["row"].get("slug"):
+        _refuse(f"cette fusion a déjà été annulée : « {back} » existe de nouveau.")
     write = {"user": write["user"], "source": write["source"],
              "label": f"{kept} (rétabli : fusion n° {event.id}, « {record['label']} » revient)"}  # fmt: skip
     try:
