@@ -165,7 +165,7 @@ class UserView(AdminOnlyView):
         return user
 
     def update_model(self, form, model):
-        return commit_or_flash(
+        saved = commit_or_flash(
             update_user,
             db.session,
             model,
@@ -178,6 +178,9 @@ class UserView(AdminOnlyView):
             opened=form[OPENED_FIELD].data,
             show_conflict=lambda conflict: self.show_conflict(form, model, conflict),
         )
+        if saved:
+            self.after_model_change(form, model, False)  # « Compte « X » enregistré. » (admin/messages.py)
+        return saved
 
     def delete_model(self, model):
         return commit_or_flash(delete_user, db.session, model, by=current_user, source="admin")

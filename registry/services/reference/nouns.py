@@ -1,0 +1,82 @@
+"""The French noun of each kind of record, with its gender and plural, and the sentences that agree with it:
+« Acteur « X » créé. », « Initiative « Z » créée. », « Supprimer cet acteur ? », « 3 initiatives supprimées. »."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: Letters a French noun may start with that take « cet » (masculine) and lose « le » (« l'acteur »).
+VOWELS = tuple("aeiouyhàâéèêëîïôùûœ")
+
+
+@dataclass(frozen=True)
+class Noun:
+    """A French noun: « acteur » (masculine), « initiative » (feminine, ``feminine=True``)."""
+
+    singular: str
+    plural: str
+    feminine: bool = False
+
+    def _agree(self, participle: str, *, plural: bool = False) -> str:
+        return participle + ("e" if self.feminine else "") + ("s" if plural else "")
+
+    @property
+    def this(self) -> str:
+        """« cet acteur », « ce partenariat », « cette initiative »."""
+        if self.feminine:
+            return f"cette {self.singular}"
+        return f"{'cet' if self.singular.startswith(VOWELS) else 'ce'} {self.singular}"
+
+    def named(self, name) -> str:
+        """« Acteur « Régie de quartier » »."""
+        return f"{self.singular[:1].upper()}{self.singular[1:]} « {name} »"
+
+    def created(self, name) -> str:
+        return f"{self.named(name)} {self._agree('créé')}."
+
+    def saved(self, name) -> str:
+        return f"{self.named(name)} {self._agree('enregistré')}."
+
+    def deleted(self, name) -> str:
+        return f"{self.named(name)} {self._agree('supprimé')}."
+
+    def deleted_count(self, count: int) -> str:
+        """« 1 acteur supprimé. », « 3 initiatives supprimées. »."""
+        many = count > 1
+        return f"{count} {self.plural if many else self.singular} {self._agree('supprimé', plural=many)}."
+
+    def delete_one(self) -> str:
+        """The question before deleting one record."""
+        return f"Supprimer {self.this} ? Cette action est définitive."
+
+    def delete_selected(self) -> str:
+        """The question before deleting the selected records of a list."""
+        chosen = self._agree("sélectionné", plural=True)
+        return f"Supprimer les {self.plural} {chosen} ? Cette action est définitive."
+
+
+#: Every kind of record the back office lists, by model name.
+NOUNS: dict[str, Noun] = {
+    "Actor": Noun("acteur", "acteurs"),
+    "Contact": Noun("contact", "contacts"),
+    "Initiative": Noun("initiative", "initiatives", feminine=True),
+    "Partnership": Noun("partenariat", "partenariats"),
+    "LoanProgramme": Noun("programme de prêt", "programmes de prêt"),
+    "LoanReport": Noun("bilan de prêts", "bilans de prêts"),
+    "Axis": Noun("axe", "axes"),
+    "Quartier": Noun("quartier", "quartiers"),
+    "Sector": Noun("secteur", "secteurs"),
+    "LegalForm": Noun("forme juridique", "formes juridiques", feminine=True),
+    "User": Noun("compte", "comptes"),
+    "AccountRequest": Noun("demande d'accès", "demandes d'accès", feminine=True),
+    "AuditEvent": Noun("modification", "modifications", feminine=True),
+    "ImportBatch": Noun("import", "imports"),
+    "CitizenReport": Noun("signalement", "signalements"),
+}
+#: The noun of a record type nobody named here (never shown for the registry's own models: a test checks it).
+RECORD = Noun("fiche", "fiches", feminine=True)
+
+
+def noun_of(model_name: str) -> Noun:
+    """The French noun of a model (« fiche » for an unknown one)."""
+    return NOUNS.get(model_name, RECORD)
