@@ -112,7 +112,7 @@ def approve(view, account_request: AccountRequest):
                 )
             except (ValidationError, ValidationErrors) as exc:
                 db.session.rollback()
-                flash_errors(exc)
+                flash_errors(exc, view)  # a SIRET already taken links that actor
             else:
                 return _decided(f"Demande acceptée : compte créé pour {user.email}, invitation envoyée.", MAIL_FAILED)
     return view.render(

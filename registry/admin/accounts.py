@@ -32,11 +32,11 @@ MAIL_FAILED = (
 )
 
 
-def flash_errors(exc: ValidationError | ValidationErrors) -> None:
-    """Each French message of a validation error as a flash message."""
+def flash_errors(exc: ValidationError | ValidationErrors, view=None) -> None:
+    """Each French message of a validation error as a flash message (a record it names linked by ``view``)."""
     messages = exc.errors.values() if isinstance(exc, ValidationErrors) else [exc.message]
     for message in messages:
-        flash(message, "error")
+        flash(view.linked(message) if view is not None else message, "error")
 
 
 def commit_or_flash(service, *args, show_conflict=None, **kwargs) -> bool:

@@ -13,11 +13,13 @@ Flask's list of flashed messages (``session["_flashes"]``: Flask's private key, 
 
 from __future__ import annotations
 
-from flask import flash, request, session
+from flask import flash, request, session, url_for
 from flask_admin import expose
 from flask_admin.babel import gettext, ngettext
 
 from registry.admin.flask_admin_overrides import FLASK_FLASHES as FLASHES
+from registry.admin.flask_admin_overrides import views_of
+from registry.services.records.errors import Mention
 from registry.services.reference.nouns import Noun, noun_of
 
 
@@ -56,6 +58,18 @@ class NamedMessages:
 
     def deleted_count_message(self, count: int) -> str:
         return self.noun.deleted_count(count)
+
+    def linked(self, message):
+        """A service's message as the back office shows it: a record it names (a Mention) links to that record's
+        form, or its details page for a user who cannot edit it (the plain message when no view of it opens)."""
+        if not isinstance(message, Mention):
+            return message
+        for view in views_of(self.admin):
+            model = getattr(view, "model", None)
+            if model is not None and model.__name__ == message.entity and view.is_accessible():
+                target = "edit_view" if view.can_edit else "details_view"
+                return message.linked(url_for(f"{view.endpoint}.{target}", id=message.record_id))
+        return message.linked(None)
 
     # -- the write hook says what was written; Flask-Admin's generic message is dropped ------------------
     def after_model_change(self, form, model, is_created):
