@@ -146,6 +146,10 @@ class ActorView(SecureModelView):
     form_args = {
         "slug": {"description": "Laissez vide pour la calculer à partir du nom.", "validators": [Optional()]},
         "postcode": {"description": "5 chiffres (59000)."},
+        "commune": {
+            "description": "Laissez vide pour Lille (59000, 59800, 59777), Lomme (59160) ou Hellemmes "
+            "(59260) : elle est déduite du code postal."
+        },
         "phone": {"description": "10 chiffres, espaces ou points acceptés (03 20 49 50 00)."},
         "siret": {"description": "14 chiffres, espaces acceptés."},
         "published": {

@@ -11,6 +11,7 @@ from registry.models import Actor, Contact
 from registry.models.base import utcnow
 from registry.services.records.checks import check_range, clean_field, require_text, without_autoflush
 from registry.services.records.errors import Collector, Mention
+from registry.services.records.places import fill_commune
 from registry.services.records.slugs import clean_slug
 from registry.services.reference import normalize as n
 
@@ -44,6 +45,8 @@ def clean_actor(session: so.Session, actor: Actor, *, check_unique: bool = True,
     clean_field(c, actor, "longitude", n.parse_coordinate, kind="longitude")
     for field, length in (("address", 300), ("commune", 120)):
         clean_field(c, actor, field, n.clean_text, length)
+    if "postcode" not in c.errors:
+        fill_commune(actor)  # 59160 → Lomme: every writer (back office, partner space, importer)
     actor.description = n.clean_text(actor.description)
     if own_profile:
         _check_own_profile(c, actor)
