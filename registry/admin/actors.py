@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import flash, request
+from flask import flash, render_template, request, url_for
 from flask_admin.contrib.sqla.form import InlineModelConverter
 from flask_admin.form import BaseForm, rules
 from flask_admin.model.form import InlineFormAdmin
@@ -40,6 +40,14 @@ from registry.services.reference.labels import field_labels
 
 #: The check box confirming a place outside the territory (a form field, never a column).
 CONFIRM_PLACE = "confirm_place"
+
+
+class LocationPicker(rules.BaseRule):
+    """Form rule: the partner space's map picker under Latitude / Longitude (its scripts: ActorView.extra_js)."""
+
+    def __call__(self, form, form_opts=None, field_args=None):
+        # An autoescaped template's output: safe HTML already.
+        return Markup(render_template("admin/registry/location_picker.html"))  # noqa: S704
 
 
 class ContactInline(InlineFormAdmin):
@@ -139,7 +147,7 @@ class ActorView(SecureModelView):
         rules.FieldSet(("siret", "rna", "ape_code", "esus_date", "siae_type"), "Identifiants et agréments"),
         rules.FieldSet(("axes", "sectors", "quartier"), "Place dans le plan ESS"),
         rules.FieldSet(("website", "email", "phone", "show_contact_details", "address", "postcode", "commune",
-                        "latitude", "longitude", CONFIRM_PLACE), "Coordonnées de la structure"),
+                        "latitude", "longitude", LocationPicker(), CONFIRM_PLACE), "Coordonnées de la structure"),
         rules.FieldSet(("employees", "volunteers", "founding_year"), "Chiffres clés"),
         rules.FieldSet(("contacts",), "Personnes à contacter (données personnelles)"),
     )  # fmt: skip
@@ -161,6 +169,21 @@ class ActorView(SecureModelView):
     form_widget_args = {"description": {"rows": 4}}
     inline_models = (ContactInline(Contact),)
     inline_model_form_converter = InlineModelConverter
+
+    @property
+    def extra_css(self) -> list[str]:
+        return [url_for("static", filename="vendor/leaflet/leaflet.css")] if self._picks_location() else []
+
+    @property
+    def extra_js(self) -> list[str]:
+        if not self._picks_location():
+            return []
+        return [url_for("static", filename=name) for name in ("vendor/leaflet/leaflet.js", "js/location-picker.js")]
+
+    @staticmethod
+    def _picks_location() -> bool:
+        """The page is the actor form (creation or edit): the map picker's scripts are loaded there only."""
+        return (request.endpoint or "").rpartition(".")[2] in ("create_view", "edit_view")
 
     def on_model_change(self, form, model, is_created):
         """A place outside the territory, typed now, is a warning to confirm with the form's check box."""
