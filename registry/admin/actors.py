@@ -163,7 +163,7 @@ class ActorView(SecureModelView):
         "published": {
             "description": "Une nouvelle fiche reste hors du site public tant qu'un agent ne l'a pas publiée."
         },
-        "legal_form": {"query_factory": lambda: db.session.scalars(sa.select(LegalForm).order_by(LegalForm.label))},
+        "legal_form": {"query_factory": lambda: db.session.scalars(sa.select(LegalForm).order_by(LegalForm.sort_name))},
     }
     form_typed_lengths = {"siret": 20, "rna": 12, "ape_code": 8, "postcode": 8, "phone": 25}
     form_widget_args = {"description": {"rows": 4}}

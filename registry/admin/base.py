@@ -36,6 +36,7 @@ from registry.admin.messages import NamedMessages
 from registry.admin.rights import ModelRights
 from registry.errors import render_error
 from registry.extensions import db
+from registry.models.base import SortedByName
 from registry.services.accounts.abilities import READ, READ_PERSONAL, WRITE, has_ability
 from registry.services.outputs.spreadsheet import neutralise_formula
 from registry.services.public import fulltext
@@ -213,7 +214,11 @@ class SecureModelView(
         return sa.or_(*(column.ilike(pattern, escape="\\") for column in search_columns(self)))
 
     def sort_field_for(self, sort_field, *, searched: bool):
-        """The expression a list sorts on: searched text columns with NOCASE on SQLite."""
+        """The expression a list sorts on: a name in French order (its folded ``sort_name``: « Économie » between
+        « Eau » and « Fabrique »), searched text columns with NOCASE on SQLite."""
+        owner = getattr(sort_field, "class_", None)
+        if isinstance(owner, type) and issubclass(owner, SortedByName) and sort_field.key == owner.sorted_by:
+            sort_field = owner.sort_name
         text_column = isinstance(sort_field, sa.orm.InstrumentedAttribute) and isinstance(sort_field.type, sa.String)
         if searched and text_column and self.db_session.get_bind().dialect.name == "sqlite":
             # A text search reads every row anyway; sorting on the bare column would make SQLite walk its index

@@ -252,7 +252,7 @@ def reference():
             ],
             "sectors": [
                 {"code": s.code, "label": s.label, "strategic": s.strategic}
-                for s in session.scalars(select(Sector).order_by(Sector.label))
+                for s in session.scalars(select(Sector).order_by(Sector.sort_name))
             ],
             "legal_families": [{"code": f.value, "label": f.label} for f in LegalFamily],
             "initiative_statuses": [{"code": s.value, "label": s.label} for s in InitiativeStatus],

@@ -79,13 +79,13 @@ def initiatives_of(session: so.Session, actor: Actor) -> list[tuple[Initiative, 
     led = session.scalars(
         sa.select(Initiative)
         .where(Initiative.lead_actor_id == actor.id, public_initiative_clause())
-        .order_by(Initiative.title)
+        .order_by(Initiative.sort_name, Initiative.id)
     )
     partnered = session.execute(
         sa.select(Initiative, InitiativePartner.role)
         .join(InitiativePartner, InitiativePartner.initiative_id == Initiative.id)
         .where(InitiativePartner.actor_id == actor.id, public_initiative_clause())
-        .order_by(Initiative.title)
+        .order_by(Initiative.sort_name, Initiative.id)
     )
     return [(i, None) for i in led] + [(i, role or "") for i, role in partnered]
 
@@ -96,7 +96,7 @@ def programmes_of(session: so.Session, actor: Actor) -> list[LoanProgramme]:
         session.scalars(
             sa.select(LoanProgramme)
             .where(LoanProgramme.lender_id == actor.id, public_programme_clause())
-            .order_by(LoanProgramme.name)
+            .order_by(LoanProgramme.sort_name)
         )
     )
 
@@ -109,7 +109,7 @@ def public_programmes(session: so.Session) -> list[LoanProgramme]:
             sa.select(LoanProgramme)
             .where(public_programme_clause())
             .options(*programme_options())
-            .order_by(order, LoanProgramme.name)
+            .order_by(order, LoanProgramme.sort_name)
         )
     )
 
