@@ -48,3 +48,26 @@ def test_the_actor_form_places_the_actor_on_a_map(admin_page, session):  # noqa:
     assert (f"{saved.latitude:.6f}".replace(".", ","), f"{saved.longitude:.6f}".replace(".", ",")) == clicked
     assert 50.58 <= saved.latitude <= 50.68 and 2.94 <= saved.longitude <= 3.14
     assert page.csp.violations(page) == []
+
+
+def test_the_details_page_deletes_after_asking_about_this_actor(admin_page, session):  # noqa: F811
+    page = admin_page
+    ident = make_actor(session, name="Atelier à supprimer").id
+    session.commit()
+    page.goto(f"/admin/actor/details/?id={ident}")
+    questions = []
+
+    def answer(dialog):
+        questions.append(dialog.message)
+        dialog.dismiss() if len(questions) == 1 else dialog.accept()
+
+    page.on("dialog", answer)
+    page.get_by_role("button", name="Supprimer", exact=True).click()
+    assert questions == ["Supprimer cet acteur ? Cette action est définitive."]
+    assert session.get(Actor, ident) is not None  # dismissed: nothing deleted
+    page.get_by_role("button", name="Supprimer", exact=True).click()
+    page.wait_for_url("**/admin/actor/")
+    assert "Acteur « Atelier à supprimer » supprimé." in page.content()
+    session.commit()
+    assert session.get(Actor, ident) is None
+    assert page.csp.violations(page) == []
