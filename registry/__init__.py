@@ -7,7 +7,14 @@ from pathlib import Path
 
 from flask import Flask
 
-from registry.config import ConfigurationError, check_production, defaults, ensure_secret_key, from_environment
+from registry.config import (
+    ConfigurationError,
+    check_production,
+    defaults,
+    ensure_secret_key,
+    from_environment,
+    trusted_hosts,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,6 +51,7 @@ def load_configuration(app: Flask, config: dict | None) -> None:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     ensure_secret_key(app)
     check_production(app)
+    app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config)
     if app.config["ENV"] == "production" or app.config.get("TESTING"):
         app.debug = False
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

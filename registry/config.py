@@ -10,6 +10,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ENV_PREFIX = "REGISTRY_"
 
@@ -35,6 +36,9 @@ def defaults(instance_path: str) -> dict:
         "SQLITE_BUSY_TIMEOUT_MS": 15000,
         # Public address used in e-mailed links; never taken from the request's Host header.
         "BASE_URL": "http://127.0.0.1:5000",
+        # Host names the app answers for (Flask's TRUSTED_HOSTS): None = the host of BASE_URL, plus localhost and
+        # 127.0.0.1 outside production. A request naming another Host gets a 400, never a redirect there.
+        "TRUSTED_HOSTS": None,
         "ORGANISATION_NAME": "Ville de Lille",
         "CITY_SIRET": "21590350100017",
         "DPO_CONTACT": "dpo@mairie-lille.fr",
@@ -153,6 +157,17 @@ def ensure_secret_key(app) -> None:
     app.config["SECRET_KEY"] = key_file.read_text().strip()
 
 
+def trusted_hosts(config) -> list[str]:
+    """The configured TRUSTED_HOSTS, or the host of BASE_URL (and, outside production, the loopback names)."""
+    if config.get("TRUSTED_HOSTS"):
+        hosts = config["TRUSTED_HOSTS"]
+        return [hosts] if isinstance(hosts, str) else list(hosts)
+    hosts = [urlsplit(config["BASE_URL"]).hostname or "localhost"]
+    if config["ENV"] != "production":
+        hosts += ["localhost", "127.0.0.1"]
+    return list(dict.fromkeys(hosts))
+
+
 def check_production(app) -> None:
     """Refuse unsafe production settings with a clear message."""
     if app.config["ENV"] != "production":
@@ -162,6 +177,12 @@ def check_production(app) -> None:
         raise ConfigurationError(
             "SQLite n'est pas prévu pour la production : définissez REGISTRY_DATABASE_URL "
             "(postgresql+psycopg://...) ou, en connaissance de cause, REGISTRY_ALLOW_SQLITE_IN_PRODUCTION=true."
+        )
+    if str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory") and app.config.get("RATELIMIT_ENABLED"):
+        raise ConfigurationError(
+            "En production, les compteurs de tentatives (connexion, mot de passe oublié, demande d'accès) doivent être "
+            "partagés par tous les serveurs : définissez REGISTRY_RATELIMIT_STORAGE_URL=redis://... (voir README, "
+            "Production)."
         )
     app.config.update(
         SESSION_COOKIE_SECURE=True,

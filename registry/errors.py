@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, render_template, request
+from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -37,7 +38,16 @@ def render_error(code: int, message: str | None = None):
     text = message or default
     if _wants_json():
         return jsonify(error={"code": code, "title": title, "message": text}), code
+    if request_ctx.url_adapter is None:  # a Host outside TRUSTED_HOSTS: no link may be built, none to that host
+        return _UNKNOWN_HOST, 400, {"Content-Type": "text/html; charset=utf-8"}
     return render_template("errors/error.html", code=code, title=title, message=text), code
+
+
+_UNKNOWN_HOST = (
+    '<!doctype html><html lang="fr"><meta charset="utf-8"><title>Adresse inconnue</title>'
+    "<h1>Adresse inconnue</h1><p>Ce serveur ne répond pas pour le nom de site demandé. Utilisez l'adresse publique "
+    "du registre.</p></html>"
+)
 
 
 def init_errors(app: Flask) -> None:

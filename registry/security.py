@@ -80,11 +80,6 @@ def init_security(app: Flask) -> None:
     app.extensions["talisman"] = talisman
     app.after_request(no_store_private_pages)
     install_log_scrubber()
-    if production and str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory"):
-        log.warning(
-            "Rate limits kept in memory: with several worker processes each one counts apart. "
-            "Set REGISTRY_RATELIMIT_STORAGE_URL=redis://... (see README, Accounts)."
-        )
 
 
 def is_private_page() -> bool:
