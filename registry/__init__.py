@@ -62,6 +62,7 @@ def register_extensions(app: Flask) -> None:
     """Bind the extension objects and configure the database engine."""
     from registry import models  # noqa: F401  (registers the tables)
     from registry.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from registry.services.public import versions  # noqa: F401  (the shared data version moves after each commit)
     from registry.services.records import search, versioning  # noqa: F401  (search_text and version counters on flush)
     from registry.sqlite import configure_sqlite
 
@@ -103,11 +104,13 @@ def _write_requests_lock_first(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Public site, sign-in, partner space and API."""
     from registry.auth.views import bp as auth_bp
+    from registry.health import bp as health_bp
     from registry.partner import bp as partner_bp
     from registry.public import api_bp
     from registry.public import bp as public_bp
 
     app.register_blueprint(public_bp)
+    app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(partner_bp, url_prefix="/espace-partenaire")
     app.register_blueprint(api_bp, url_prefix="/api/v1")

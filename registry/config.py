@@ -74,6 +74,9 @@ def defaults(instance_path: str) -> dict:
         "PASSWORD_RESET_MAX_AGE": 3600,
         "INVITATION_MAX_AGE": 7 * 24 * 3600,
         "ACCOUNT_REQUEST_RETENTION_DAYS": 90,
+        # Redis shared by the app servers (production): data version of the caches, and the rate-limit counters
+        # when RATELIMIT_STORAGE_URI is left to memory. None = one machine, no Redis.
+        "REDIS_URL": None,
         # Rate limiting: memory by default; a shared store (redis://...) when several processes serve.
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
@@ -89,6 +92,8 @@ def defaults(instance_path: str) -> dict:
         # Security headers (registry/security.py). Behind a reverse proxy, TRUSTED_PROXIES = how many proxies set
         # X-Forwarded-For/-Proto (client address for rate limits, HTTPS detection for HSTS); 0 = none trusted.
         "TRUSTED_PROXIES": 0,
+        # The reverse proxy's addresses: X-Forwarded-* are believed from them only.
+        "TRUSTED_PROXY_ADDRESSES": ["127.0.0.1", "::1"],
         "CONTENT_SECURITY_POLICY": {
             "default-src": "'self'",
             "script-src": "'self'",
@@ -134,7 +139,7 @@ def from_environment(environ=None) -> dict:
         key = name[len(ENV_PREFIX) :]
         values[ENV_ALIASES.get(key, key)] = _parse_env_value(raw)
     # Secrets and URLs are always text, even when they look like numbers.
-    for key in ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "BASE_URL", "MAIL_SMTP_PASSWORD"):
+    for key in ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "BASE_URL", "MAIL_SMTP_PASSWORD", "REDIS_URL"):
         if key in values and values[key] is not None:
             values[key] = str(values[key])
     return values
@@ -168,8 +173,15 @@ def trusted_hosts(config) -> list[str]:
     return list(dict.fromkeys(hosts))
 
 
+def shared_rate_limits(config) -> None:
+    """With REDIS_URL and the rate limits left to memory, the limits count in that Redis (every server alike)."""
+    if config.get("REDIS_URL") and str(config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory"):
+        config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"]
+
+
 def check_production(app) -> None:
     """Refuse unsafe production settings with a clear message."""
+    shared_rate_limits(app.config)
     if app.config["ENV"] != "production":
         return
     url = app.config["SQLALCHEMY_DATABASE_URI"]
@@ -181,8 +193,8 @@ def check_production(app) -> None:
     if str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory") and app.config.get("RATELIMIT_ENABLED"):
         raise ConfigurationError(
             "En production, les compteurs de tentatives (connexion, mot de passe oublié, demande d'accès) doivent être "
-            "partagés par tous les serveurs : définissez REGISTRY_RATELIMIT_STORAGE_URL=redis://... (voir README, "
-            "Production)."
+            "partagés par tous les serveurs : définissez REGISTRY_REDIS_URL=redis://... (ou "
+            "REGISTRY_RATELIMIT_STORAGE_URL=redis://...) ; voir README, Production."
         )
     app.config.update(
         SESSION_COOKIE_SECURE=True,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import redis
 from flask import Flask, jsonify, render_template, request
 from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
@@ -21,6 +22,7 @@ MESSAGES = {
     409: ("Conflit", "Cette fiche a été modifiée entre-temps. Rechargez la page."),
     413: ("Fichier trop volumineux", "Le fichier envoyé dépasse la taille autorisée."),
     429: ("Trop de tentatives", "Trop de tentatives en peu de temps. Patientez quelques minutes avant de réessayer."),
+    503: ("Service indisponible", "Le service est momentanément indisponible. Réessayez dans quelques minutes."),
     500: (
         "Erreur interne",
         "Une erreur inattendue s'est produite. L'équipe technique a été prévenue ; réessayez plus tard.",
@@ -57,6 +59,16 @@ def init_errors(app: Flask) -> None:
     def csrf_error(error):
         return render_error(
             400, "Le formulaire a expiré ou n'est pas valide (jeton de sécurité). Rechargez la page et réessayez."
+        )
+
+    @app.errorhandler(redis.RedisError)
+    def shared_store_unreachable(error):
+        # The rate-limit counters live in Redis: without them a form that counts attempts fails closed.
+        log.error("Redis unreachable on %s %s: %s", request.method, request.path, error)
+        return render_error(
+            503,
+            "Le service est momentanément indisponible : nous ne pouvons pas vérifier le nombre de tentatives. "
+            "Réessayez dans quelques minutes.",
         )
 
     @app.errorhandler(HTTPException)

@@ -24,6 +24,22 @@ PRIVATE_BLUEPRINTS = {"auth", "partner"}
 PERMISSIONS_POLICY = {"geolocation": "(self)", "camera": "()", "microphone": "()", "payment": "()"}
 
 
+class FromProxiesOnly:
+    """ProxyFix for the requests that come from the reverse proxy's address (nginx): X-Forwarded-For and
+    X-Forwarded-Proto of anyone else (a client reaching an app server directly) are dropped, not believed."""
+
+    def __init__(self, app, proxies: int, addresses):
+        self.app, self.addresses = app, frozenset(addresses)
+        self.fixed = ProxyFix(app, x_for=proxies, x_proto=proxies)
+
+    def __call__(self, environ, start_response):
+        if environ.get("REMOTE_ADDR") in self.addresses:
+            return self.fixed(environ, start_response)
+        for name in ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST"):
+            environ.pop(name, None)
+        return self.app(environ, start_response)
+
+
 class RegistryTalisman(Talisman):
     """Flask-Talisman using ``registry.templating.csp_nonce()`` as the nonce, the one our templates and
     Flask-Admin (``csp_nonce_generator``) put on their inline scripts and styles."""
@@ -58,7 +74,9 @@ def init_security(app: Flask) -> None:
     production = app.config["ENV"] == "production"
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
     if proxies:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+        app.wsgi_app = FromProxiesOnly(
+            app.wsgi_app, proxies, app.config.get("TRUSTED_PROXY_ADDRESSES") or ("127.0.0.1", "::1")
+        )
     for key in ("REMEMBER_COOKIE_DURATION", "PERMANENT_SESSION_LIFETIME"):
         app.config[key] = timedelta(seconds=seconds(app.config[key]))
     talisman = RegistryTalisman()

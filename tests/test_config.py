@@ -54,13 +54,16 @@ def test_production_refuses_the_memory_rate_limit_store(monkeypatch):
     monkeypatch.setenv("REGISTRY_SECRET_KEY", "x" * 64)
     monkeypatch.setenv("REGISTRY_ALLOW_SQLITE_IN_PRODUCTION", "true")
     monkeypatch.delenv("REGISTRY_RATELIMIT_STORAGE_URL", raising=False)
-    with pytest.raises(ConfigurationError, match="REGISTRY_RATELIMIT_STORAGE_URL=redis://"):
+    with pytest.raises(ConfigurationError, match="REGISTRY_REDIS_URL=redis://"):
         create_app()
     monkeypatch.setenv("REGISTRY_RATELIMIT_STORAGE_URL", "memory://")
     with pytest.raises(ConfigurationError, match="compteurs de tentatives"):
         create_app()
     monkeypatch.setenv("REGISTRY_RATELIMIT_STORAGE_URL", "redis://127.0.0.1:6379/0")
     assert create_app().config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
+    monkeypatch.delenv("REGISTRY_RATELIMIT_STORAGE_URL")
+    monkeypatch.setenv("REGISTRY_REDIS_URL", "redis://127.0.0.1:6379/1")  # the one Redis serves the limits too
+    assert create_app().config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/1"
 
 
 def test_trusted_hosts_come_from_the_base_url(monkeypatch):

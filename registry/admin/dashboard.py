@@ -21,6 +21,7 @@ from registry.extensions import db
 from registry.services.accounts.abilities import WRITE, has_ability
 from registry.services.history.display import PARIS
 from registry.services.history.review import count_pending
+from registry.services.public.versions import data_version
 from registry.services.reference.normalize import format_money
 from registry.services.reporting import dashboard as figures
 
@@ -51,12 +52,14 @@ def _data_changed(session, flush_context) -> None:
 
 def _tables(session) -> tuple[dict[str, figures.Table], datetime]:
     """Every figure, computed by the database at most once per CACHE_SECONDS (and after each local write)."""
-    key = (id(current_app._get_current_object()), str(session.get_bind().url))
-    cached = _cache.get(key)
+    version = data_version(session)  # moved by a write through any app server (Redis) or read from the database
+    key = (id(current_app._get_current_object()), str(session.get_bind().url), version)
+    cached = _cache.get(key) if version is not None else None
     now = time.monotonic()
     if cached and cached[0] == _current_generation[0] and now - cached[1] < CACHE_SECONDS:
         return cached[2], cached[3]
     tables = {name: build(session) for name, build in FIGURES.items()}
+    _cache.clear()  # one entry per app and database: older versions are dead
     _cache[key] = (_current_generation[0], now, tables, datetime.now(PARIS))
     return tables, _cache[key][3]
 
