@@ -92,7 +92,7 @@ def defaults(instance_path: str) -> dict:
         # Security headers (registry/security.py). Behind a reverse proxy, TRUSTED_PROXIES = how many proxies set
         # X-Forwarded-For/-Proto (client address for rate limits, HTTPS detection for HSTS); 0 = none trusted.
         "TRUSTED_PROXIES": 0,
-        # The reverse proxy's addresses: X-Forwarded-* are believed from them only.
+        # The reverse proxy's addresses or networks: X-Forwarded-* are believed from them only.
         "TRUSTED_PROXY_ADDRESSES": ["127.0.0.1", "::1"],
         "CONTENT_SECURITY_POLICY": {
             "default-src": "'self'",

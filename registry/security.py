@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
 from datetime import timedelta
@@ -29,11 +30,18 @@ class FromProxiesOnly:
     X-Forwarded-Proto of anyone else (a client reaching an app server directly) are dropped, not believed."""
 
     def __init__(self, app, proxies: int, addresses):
-        self.app, self.addresses = app, frozenset(addresses)
+        self.app, self.networks = app, [ipaddress.ip_network(a, strict=False) for a in addresses]
         self.fixed = ProxyFix(app, x_for=proxies, x_proto=proxies)
 
+    def from_proxy(self, address: str | None) -> bool:
+        try:
+            ip = ipaddress.ip_address(address or "")
+        except ValueError:
+            return False
+        return any(ip in network for network in self.networks)
+
     def __call__(self, environ, start_response):
-        if environ.get("REMOTE_ADDR") in self.addresses:
+        if self.from_proxy(environ.get("REMOTE_ADDR")):
             return self.fixed(environ, start_response)
         for name in ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST"):
             environ.pop(name, None)
