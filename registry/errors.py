@@ -8,6 +8,7 @@ import redis
 from flask import Flask, jsonify, render_template, request
 from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
+from limits.errors import StorageError
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -62,6 +63,7 @@ def init_errors(app: Flask) -> None:
         )
 
     @app.errorhandler(redis.RedisError)
+    @app.errorhandler(StorageError)
     def shared_store_unreachable(error):
         # The rate-limit counters live in Redis: without them a form that counts attempts fails closed.
         log.error("Redis unreachable on %s %s: %s", request.method, request.path, error)
@@ -87,6 +89,8 @@ def init_errors(app: Flask) -> None:
         if isinstance(error, HTTPException) and not isinstance(error, InternalServerError):
             return http_error(error)
         original = getattr(error, "original_exception", None) or error
+        if isinstance(original, (redis.RedisError, StorageError)):
+            return shared_store_unreachable(original)  # raised after the view (sign-in counts its failures then)
         log.error("Unhandled error on %s %s", request.method, request.path, exc_info=original)
         try:
             from registry.extensions import db
