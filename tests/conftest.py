@@ -9,12 +9,25 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
 
 from registry import create_app
 from registry.extensions import db
 from registry.services.reference.loading import load_reference
 
 CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+class ServerLikeClient(FlaskClient):
+    """Flask's test client, closing each response at once as a WSGI server does once it has sent it (so the work
+    a view leaves for after the response, registry/auth/deferred.py, has run when the test reads the result)."""
+
+    def open(self, *args, buffered=True, **kwargs):
+        return super().open(*args, buffered=buffered, **kwargs)
+
+
+Flask.test_client_class = ServerLikeClient
 
 
 def pytest_addoption(parser):

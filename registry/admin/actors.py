@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import flash, request
+from flask import current_app, flash, render_template, request
 from flask_admin.contrib.sqla.form import InlineModelConverter
 from flask_admin.form import BaseForm, rules
 from flask_admin.model.form import InlineFormAdmin
@@ -50,6 +50,20 @@ class ContactInline(InlineFormAdmin):
     form_columns = ("id", "full_name", "role", "email", "phone", "public")
     form_label = "Contact"
     column_labels = field_labels("Contact")
+
+
+class ContactNotice(rules.BaseRule):
+    """The personal-data notice above the contact rows, as the partner space shows it (SECURITY.md item 34)."""
+
+    def __call__(self, form, form_opts=None, field_args=None):
+        config = current_app.config
+        return Markup(  # noqa: S704 (an autoescaped template's output)
+            render_template(
+                "admin/_contact_notice.html",
+                organisation=config["ORGANISATION_NAME"],
+                dpo_contact=config["DPO_CONTACT"],
+            )
+        )
 
 
 def _review_badge(view, context, model):
@@ -141,7 +155,7 @@ class ActorView(SecureModelView):
         rules.FieldSet(("website", "email", "phone", "show_contact_details", "address", "postcode", "commune",
                         "latitude", "longitude", CONFIRM_PLACE), "Coordonnées de la structure"),
         rules.FieldSet(("employees", "volunteers", "founding_year"), "Chiffres clés"),
-        rules.FieldSet(("contacts",), "Personnes à contacter (données personnelles)"),
+        rules.FieldSet((ContactNotice(), "contacts"), "Personnes à contacter (données personnelles)"),
     )  # fmt: skip
     form_args = {
         "slug": {"description": "Laissez vide pour la calculer à partir du nom.", "validators": [Optional()]},

@@ -24,6 +24,7 @@ from registry.services.history.display import PARIS
 from registry.services.history.review import count_pending
 from registry.services.public.publication import count_pending_conventions
 from registry.services.public.reports import count_open_reports
+from registry.services.public.versions import data_version
 from registry.services.reporting import dashboard as figures
 from registry.services.reporting.charts import amounts_caption, dashboard_charts
 from registry.services.reporting.digest import RECIPIENT_ROLES, is_subscribed, set_subscription
@@ -61,14 +62,17 @@ def _data_changed(session, flush_context) -> None:
 
 
 def _tables(session, filters: Filters) -> tuple[dict[str, figures.Table], datetime]:
-    """Every figure under ``filters``, computed by the database at most once per CACHE_SECONDS (and after each
-    local write)."""
-    key = (id(current_app._get_current_object()), str(session.get_bind().url), filters.args)
-    cached = _cache.get(key)
+    """Every figure under ``filters``, computed by the database at most once per CACHE_SECONDS, and again as soon
+    as the data version moves (a write through any app server: Redis, or read from the database)."""
+    version = data_version(session)
+    key = (id(current_app._get_current_object()), str(session.get_bind().url), filters.args, version)
+    cached = _cache.get(key) if version is not None else None
     now = time.monotonic()
     if cached and cached[0] == _current_generation[0] and now - cached[1] < CACHE_SECONDS:
         return cached[2], cached[3]
     tables = {name: build(session, filters) for name, build in FIGURES.items()}
+    for old in [k for k in _cache if k[3] != version]:
+        del _cache[old]  # older versions are dead
     while len(_cache) >= CACHE_ENTRIES:
         _cache.pop(next(iter(_cache)))
     _cache[key] = (_current_generation[0], now, tables, datetime.now(PARIS))
