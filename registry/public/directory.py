@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Response, render_template, request, stream_with_context
+from flask import render_template, request
 from sqlalchemy import orm as so
-from werkzeug.wsgi import wrap_file
 
-from registry.downloads import XLSX_MIMETYPE
 from registry.extensions import db
 from registry.models import Axis, InitiativeStatus, LegalFamily, Quartier, Sector
 from registry.public import exports
@@ -97,19 +95,10 @@ def export_selection(kind: str, fmt: str):
     """« Exporter cette sélection »: the records of the current filters and search, every page, as a file."""
     filters = directory.parse_filters(db.session, request.args, kind=kind)
     records = directory.iter_matching(db.session, kind, filters)
-    fields = EXPORT_FIELDS[kind]
     name = f"{EXPORT_NAMES[kind]}-selection-ess-lille"
-    if fmt == "xlsx":
-        about = [("Sélection", ", ".join(f"{k} = {v}" for k, v in filters.as_params().items()) or "tout")]
-        body = wrap_file(request.environ, exports.write_xlsx(records, fields, title="Sélection", about=about))
-        response = Response(body, mimetype=XLSX_MIMETYPE, direct_passthrough=True)
-        response.headers["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-        return response
-    excel = fmt == "excel"
-    body = stream_with_context(exports.iter_csv(records, fields, excel=excel))
-    response = Response(body, mimetype="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}{"-excel" if excel else ""}.csv"'
-    return response
+    filename = f"{name}-excel.csv" if fmt == "excel" else f"{name}.{fmt}"
+    about = [("Sélection", ", ".join(f"{k} = {v}" for k, v in filters.as_params().items()) or "tout")]
+    return exports.file_response(records, EXPORT_FIELDS[kind], fmt, filename, title="Sélection", about=about)
 
 
 @bp.route("/acteurs/selection-excel.csv", endpoint="actors_export_excel", defaults={"fmt": "excel"})

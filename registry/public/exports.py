@@ -10,9 +10,12 @@ from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from tempfile import SpooledTemporaryFile
 
+from flask import Response, request, stream_with_context
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from werkzeug.wsgi import wrap_file
 
+from registry.downloads import XLSX_MIMETYPE
 from registry.public.fields import Field, as_json, jsonable
 from registry.public.table_schema import excel_csv_cell, header, people_value, width
 from registry.services.outputs.spreadsheet import finish_sheet, is_formula_like, neutralise_formula, start_sheet
@@ -108,3 +111,20 @@ def iter_geojson(records: Iterable, fields: list[Field], members: dict) -> Itera
     for n, record in enumerate(records):
         yield ("," if n else "") + json.dumps(feature(record, fields), ensure_ascii=False)
     yield "]}"
+
+
+MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX_MIMETYPE, "geojson": "application/geo+json"}
+
+
+def file_response(records: Iterable, fields: list[Field], fmt: str, filename: str, **formats) -> Response:
+    """``records`` as a downloaded file: ``fmt`` is csv, excel (« CSV pour Excel »), xlsx (``title`` and ``about`` in
+    ``formats``) or geojson (``members``); CSV and GeoJSON are streamed, the workbook is built then sent."""
+    if fmt in ("csv", "excel"):
+        body = stream_with_context(iter_csv(records, fields, excel=fmt == "excel"))
+    elif fmt == "geojson":
+        body = stream_with_context(iter_geojson(records, fields, formats["members"]))
+    else:
+        body = wrap_file(request.environ, write_xlsx(records, fields, title=formats["title"], about=formats["about"]))
+    response = Response(body, mimetype=MEDIA_TYPES.get(fmt, MEDIA_TYPES["csv"]), direct_passthrough=fmt == "xlsx")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

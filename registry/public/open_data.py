@@ -19,10 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from flask import Response, abort, current_app, render_template, request, stream_with_context
-from werkzeug.wsgi import wrap_file
+from flask import Response, abort, current_app, render_template, request
 
-from registry.downloads import XLSX_MIMETYPE
 from registry.extensions import db
 from registry.public import exports
 from registry.public import table_schema as schemas
@@ -33,12 +31,6 @@ from registry.services.public import records as public_records
 from registry.services.public.publication import count_pending_conventions, publication_threshold
 from registry.services.public.stats import dataset_counts
 from registry.workbook.scdl import scdl_for_excel, write_scdl_csv
-
-MEDIA_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": XLSX_MIMETYPE,
-    "geojson": "application/geo+json",
-}
 
 
 @dataclass(frozen=True)
@@ -142,18 +134,11 @@ def download(dataset: str, fmt: str):
     modified = last_change(session)
     if request.if_none_match.contains(etag):
         return _not_modified(etag, modified)
-    records = spec.records(session)
-    if fmt in ("csv", "excel"):
-        body = stream_with_context(exports.iter_csv(records, spec.fields, excel=fmt == "excel"))
-    elif fmt == "geojson":
-        members = {"name": spec.title, "licence": licence(), "source": current_app.config["ORGANISATION_NAME"]}
-        body = stream_with_context(exports.iter_geojson(records, spec.fields, members))
-    else:
-        body = exports.write_xlsx(records, spec.fields, title=spec.title, about=_about(spec))
-        body = wrap_file(request.environ, body)
-    response = Response(body, mimetype=MEDIA_TYPES.get(fmt, MEDIA_TYPES["csv"]), direct_passthrough=fmt == "xlsx")
     name = f"{dataset}-ess-lille-excel.csv" if fmt == "excel" else f"{dataset}-ess-lille.{fmt}"
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    members = {"name": spec.title, "licence": licence(), "source": current_app.config["ORGANISATION_NAME"]}
+    response = exports.file_response(
+        spec.records(session), spec.fields, fmt, name, title=spec.title, about=_about(spec), members=members
+    )
     response.set_etag(etag)
     return cache_data(response, modified)
 
@@ -177,7 +162,7 @@ def download_scdl(excel: bool = False):
     body = io.BytesIO()
     write_scdl_csv(session, body, include_all=include_all, public_only=True)
     data = scdl_for_excel(body.getvalue()) if excel else body.getvalue()
-    response = Response(data, mimetype=MEDIA_TYPES["csv"])
+    response = Response(data, mimetype=exports.MEDIA_TYPES["csv"])
     suffix = ("-toutes" if include_all else "") + ("-excel" if excel else "")
     response.headers["Content-Disposition"] = f'attachment; filename="subventions{suffix}-scdl-lille.csv"'
     response.set_etag(etag)

@@ -21,13 +21,11 @@ import python_calamine
 from registry.workbook import csv_reader
 from registry.workbook.cells import is_blank
 from registry.workbook.reader import (
-    MAX_EMPTY_RUN,
     OLE_MAGIC,
     RawSheet,
     WorkbookRejected,
     check_zip_bounds,
     read_sheets,
-    too_many_rows,
 )
 
 #: Columns a registry sheet may use (the widest has 25): calamine's dense grid is bounded by rows × this.
@@ -130,19 +128,14 @@ def _sheet(name: str, source, max_rows: int) -> RawSheet:
         return sheet
     # calamine's rows start at the first filled cell, not at A1
     first_row, first_column = source.start
-    empty_run = 0
-    for number, cells in enumerate(source.iter_rows(), start=first_row + 1):
-        values = {column: _value(v) for column, v in enumerate(cells, start=first_column + 1) if not is_blank(v)}
-        if not values:
-            empty_run += 1
-            if empty_run >= MAX_EMPTY_RUN:
-                sheet.stopped_at = number
-                break
-            continue
-        empty_run = 0
-        sheet.rows.append((number, values))
-        if len(sheet.rows) > max_rows + 1:
-            raise WorkbookRejected(too_many_rows(name, max_rows))
+    rows = enumerate(source.iter_rows(), start=first_row + 1)
+    sheet.take(
+        (
+            (n, {col: _value(v) for col, v in enumerate(cells, start=first_column + 1) if not is_blank(v)})
+            for n, cells in rows
+        ),
+        max_rows,
+    )
     sheet.merged = [_range(r) for r in (source.merged_cell_ranges or ())]
     return sheet
 

@@ -64,6 +64,22 @@ class RawSheet:
     #: Row number where reading stopped after MAX_EMPTY_RUN empty rows (None when read to the end).
     stopped_at: int | None = None
 
+    def take(self, numbered_rows, max_rows: int) -> None:
+        """Keep the filled rows of ``numbered_rows`` ((row number, {column: value}), an empty dict for an empty row):
+        WorkbookRejected past ``max_rows``; reading stops after MAX_EMPTY_RUN empty rows in a row (``stopped_at``)."""
+        empty_run = 0
+        for number, values in numbered_rows:
+            if not values:
+                empty_run += 1
+                if empty_run >= MAX_EMPTY_RUN:
+                    self.stopped_at = number
+                    return
+                continue
+            empty_run = 0
+            self.rows.append((number, values))
+            if len(self.rows) > max_rows + 1:
+                raise WorkbookRejected(too_many_rows(self.name, max_rows))
+
 
 def too_many_rows(name: str, max_rows: int) -> str:
     return (
@@ -250,7 +266,6 @@ def read_sheets_full(data: bytes, *, wanted, max_rows: int) -> tuple[list[str], 
 
 def _read_sheet(reader: ExcelReader, name: str, path: str, max_rows: int) -> RawSheet:
     sheet = RawSheet(name)
-    empty_run = 0
     wb = reader.wb
     try:
         with warnings.catch_warnings(), reader.archive.open(path) as src:
@@ -263,20 +278,15 @@ def _read_sheet(reader: ExcelReader, name: str, path: str, max_rows: int) -> Raw
                 date_formats=wb._date_formats,
                 timedelta_formats=wb._timedelta_formats,
             )
-            for number, cells in parser.parse():
-                values = {c["column"]: c["value"] for c in cells if not is_blank(c["value"])}
-                if not values:
-                    empty_run += 1
-                    if empty_run >= MAX_EMPTY_RUN:
-                        sheet.stopped_at = number
-                        break
-                    continue
-                empty_run = 0
-                if parser.hidden:
-                    sheet.hidden_rows.append(number)
-                sheet.rows.append((number, values))
-                if len(sheet.rows) > max_rows + 1:
-                    raise WorkbookRejected(too_many_rows(name, max_rows))
+
+            def filled_rows():
+                for number, cells in parser.parse():
+                    values = {c["column"]: c["value"] for c in cells if not is_blank(c["value"])}
+                    if values and parser.hidden:
+                        sheet.hidden_rows.append(number)
+                    yield number, values
+
+            sheet.take(filled_rows(), max_rows)
             merged = parser.merged_cells
             if merged is not None:
                 sheet.merged = [str(m.ref) for m in merged.mergeCell]

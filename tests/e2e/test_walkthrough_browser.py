@@ -152,6 +152,8 @@ def test_map_markers_from_the_keyboard_and_folded_filters_on_a_phone(watched, da
     page.keyboard.press("Enter")
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for()
+    # axe reads colours as drawn: a popup still fading in is a faint link (seen once in CI); wait for it to be opaque
+    page.wait_for_function("getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'", timeout=5000)
     assert page.evaluate("document.activeElement.textContent") == "Régie de Quartier de Fives"  # focus in the popup
     assert page.locator("#filtres-carte").evaluate("d => d.open")
     assert serious(page) == []
@@ -170,3 +172,13 @@ def test_map_markers_from_the_keyboard_and_folded_filters_on_a_phone(watched, da
     assert phone.get_by_label("Mots-clés").is_visible()
     screenshot(phone, "walkthrough-map-filters-open-375", full_page=False)
     assert page.csp.violations(page) == [] and phone.csp.violations(phone) == []
+
+
+def test_the_map_does_not_animate_for_a_person_who_asked_for_less_motion(watched, data):
+    for motion, animated in (("no-preference", True), ("reduce", False)):
+        page = watched(width=1280)
+        page.emulate_media(reduced_motion=motion)
+        page.goto("/carte/")
+        page.locator("#carte[data-markers]").wait_for()
+        classes = page.locator("#carte").get_attribute("class").split()
+        assert ("leaflet-fade-anim" in classes) is animated, (motion, classes)

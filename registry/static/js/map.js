@@ -43,7 +43,15 @@
   }
 
   el.textContent = "";
-  var map = L.map(el, { preferCanvas: true, scrollWheelZoom: false }).setView(LILLE, 13);
+  // A person who asked for less motion gets no fading popups and no animated zoom.
+  var still = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  var map = L.map(el, {
+    preferCanvas: true,
+    scrollWheelZoom: false,
+    fadeAnimation: !still,
+    zoomAnimation: !still,
+    markerZoomAnimation: !still
+  }).setView(LILLE, 13);
   var tiles = L.tileLayer(el.getAttribute("data-tiles"), {
     maxZoom: 19,
     attribution: el.getAttribute("data-attribution")
