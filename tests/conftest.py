@@ -13,6 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from registry import create_app
+from registry.auth.deferred import drain
 from registry.extensions import db
 from registry.services.reference.loading import load_reference
 
@@ -20,11 +21,14 @@ CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 class ServerLikeClient(FlaskClient):
-    """Flask's test client, closing each response at once as a WSGI server does once it has sent it (so the work
-    a view leaves for after the response, registry/auth/deferred.py, has run when the test reads the result)."""
+    """Flask's test client, closing each response at once as a WSGI server does once it has sent it, then waiting
+    for the work a view left for after the response (registry/auth/deferred.py), so that it has run when the test
+    reads the result."""
 
     def open(self, *args, buffered=True, **kwargs):
-        return super().open(*args, buffered=buffered, **kwargs)
+        response = super().open(*args, buffered=buffered, **kwargs)
+        drain(timeout=30)
+        return response
 
 
 Flask.test_client_class = ServerLikeClient
