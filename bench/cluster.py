@@ -10,6 +10,7 @@ plain HTTP; Redis is started too unless ``--redis-url`` names one. The database 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import signal
@@ -20,6 +21,8 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+
+import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,10 +46,15 @@ http {{
         listen 127.0.0.1:{port};
         location / {{
             proxy_pass http://registry_app;
-            proxy_next_upstream error timeout http_502 http_503 non_idempotent;
+            proxy_next_upstream error timeout http_502;
             proxy_set_header Host $http_host;
             proxy_set_header X-Forwarded-For $remote_addr;
             proxy_set_header X-Forwarded-Proto https;
+        }}
+        error_page 502 504 /erreur/indisponible.html;
+        location ^~ /erreur/ {{
+            root {deploy};
+            internal;
         }}
     }}
 }}
@@ -75,6 +83,83 @@ def wait_for(url: str, timeout: float = 30.0) -> None:
 
 def binary(name: str) -> str | None:
     return shutil.which(name) or next((p for p in (f"/usr/sbin/{name}", f"/usr/bin/{name}") if Path(p).exists()), None)
+
+
+def postgres_bin() -> Path | None:
+    """The directory of Debian's newest PostgreSQL server programs (initdb, pg_ctl), if installed."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name))
+    return found[-1].parent if found else None
+
+
+class Postgres:
+    """A PostgreSQL server of its own in a temporary directory, on a free loopback port: the fault runs stop and
+    start it under the app servers without touching any other database. As root it runs as ``postgres``."""
+
+    def __init__(self):
+        self.bin = postgres_bin()
+        self.dir = Path(tempfile.mkdtemp(prefix="registry-pg-"))
+        self.port = free_port()
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, *args: str) -> None:
+        command = [str(self.bin / args[0]), *args[1:]]
+        if os.geteuid() == 0:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def start(self) -> Postgres:
+        if os.geteuid() == 0:
+            shutil.chown(self.dir, "postgres")
+        self._run("initdb", "-D", str(self.dir / "data"), "-A", "trust", "-U", "postgres")
+        return self.up()
+
+    def up(self) -> Postgres:
+        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
+        self._run("pg_ctl", "-D", str(self.dir / "data"), "-l", str(self.dir / "server.log"), "-w", "-o", options,
+                  "start")  # fmt: skip
+        return self
+
+    def down(self) -> None:
+        self._run("pg_ctl", "-D", str(self.dir / "data"), "-m", "fast", "-w", "stop")
+
+    def stop(self) -> None:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            self._run("pg_ctl", "-D", str(self.dir / "data"), "-m", "immediate", "-w", "stop")
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def setup_registry(database_url: str) -> dict[str, tuple[str, str]]:
+    """Migrate ``database_url``, load the reference and demo data, install amcheck (the integrity checks read it);
+    returns the demo accounts {role: (e-mail, password)} that ``registry setup`` printed."""
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")},
+        "REGISTRY_DATABASE_URL": database_url,
+    }
+    flask = str(Path(sys.executable).parent / "flask")
+    done = subprocess.run([flask, "--app", "wsgi", "registry", "setup", "--demo"], cwd=ROOT, env=env, check=True,
+                          capture_output=True, text=True)  # fmt: skip
+    accounts = {}
+    for line in done.stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and "@" in parts[1]:
+            accounts[parts[0]] = (parts[1], parts[2])
+    engine = sa.create_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS amcheck"))
+    engine.dispose()
+    return accounts
+
+
+def check_integrity(database_url: str) -> tuple[bool, str]:
+    """``flask registry verifier-integrite`` on ``database_url``: (passed, what it printed)."""
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")},
+        "REGISTRY_DATABASE_URL": database_url,
+    }
+    flask = str(Path(sys.executable).parent / "flask")
+    done = subprocess.run([flask, "--app", "wsgi", "registry", "verifier-integrite"], cwd=ROOT, env=env,
+                          capture_output=True, text=True)  # fmt: skip
+    return done.returncode == 0, (done.stdout + done.stderr).strip()
 
 
 class Cluster:
@@ -132,7 +217,9 @@ class Cluster:
         for index in range(len(self.apps)):
             wait_for(self.app_url(index) + "/sante", 60)
         servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=2s;" for p in self.app_ports)
-        (self.dir / "nginx.conf").write_text(NGINX_CONF.format(dir=self.dir, servers=servers, port=self.port))
+        (self.dir / "nginx.conf").write_text(
+            NGINX_CONF.format(dir=self.dir, servers=servers, port=self.port, deploy=ROOT / "deploy" / "nginx")
+        )
         self.nginx = subprocess.Popen(
             [binary("nginx"), "-c", str(self.dir / "nginx.conf"), "-p", str(self.dir), "-g", "daemon off;"],
             stderr=subprocess.DEVNULL,
@@ -158,6 +245,9 @@ class Cluster:
             stdout=log,
             stderr=log,
         )
+
+    def wait_for_app(self, index: int) -> None:
+        wait_for(self.app_url(index) + "/sante", 60)
 
     def kill_app(self, index: int) -> None:
         process = self.apps[index]

@@ -185,9 +185,18 @@ def shared_rate_limits(config) -> None:
         config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"]
 
 
+def server_engine_options(config) -> None:
+    """A database server may restart under the app (an upgrade, a failover): each pooled connection is checked
+    before use, so the requests after the restart reconnect by themselves instead of failing on a dead connection.
+    SQLite, a file, needs no such check."""
+    if not str(config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, **config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
+
+
 def check_production(app) -> None:
     """Refuse unsafe production settings with a clear message."""
     shared_rate_limits(app.config)
+    server_engine_options(app.config)
     if app.config["ENV"] != "production":
         return
     url = app.config["SQLALCHEMY_DATABASE_URI"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import redis
+import sqlalchemy as sa
 from flask import Flask, jsonify, render_template, request
 from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
@@ -47,6 +48,15 @@ def render_error(code: int, message: str | None = None):
 
 
 NUL_MESSAGE = "L'adresse contient un caractère nul, qui ne peut être ni cherché ni enregistré : retirez-le."
+DATABASE_DOWN = (
+    "La base de données du registre est momentanément injoignable. Réessayez dans quelques instants : "
+    "rien de ce que vous avez envoyé n'a été enregistré à moitié."
+)
+_DATABASE_DOWN_PAGE = (
+    '<!doctype html><html lang="fr"><meta charset="utf-8"><meta name="viewport" content="width=device-width">'
+    "<title>Service momentanément indisponible</title><h1>Service momentanément indisponible</h1>"
+    f"<p>{DATABASE_DOWN}</p></html>"
+)
 _UNKNOWN_HOST = (
     '<!doctype html><html lang="fr"><meta charset="utf-8"><title>Adresse inconnue</title>'
     "<h1>Adresse inconnue</h1><p>Ce serveur ne répond pas pour le nom de site demandé. Utilisez l'adresse publique "
@@ -81,6 +91,22 @@ def init_errors(app: Flask) -> None:
             "Réessayez dans quelques minutes.",
         )
 
+    @app.errorhandler(sa.exc.OperationalError)
+    @app.errorhandler(sa.exc.InterfaceError)
+    def database_unreachable(error):
+        # The server restarting or unreachable: a French 503 the load balancer may retry elsewhere. The page is
+        # plain: the usual one reads the signed-in user from the very database that is down.
+        log.error("Database unreachable on %s %s: %s", request.method, request.path, error)
+        try:
+            from registry.extensions import db
+
+            db.session.rollback()
+        except Exception:
+            log.warning("Rollback after a lost database connection failed", exc_info=True)
+        if _wants_json():
+            return jsonify(error={"code": 503, "title": MESSAGES[503][0], "message": DATABASE_DOWN}), 503
+        return _DATABASE_DOWN_PAGE, 503, {"Content-Type": "text/html; charset=utf-8", "Retry-After": "5"}
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         if error.code is None or error.code < 400:
@@ -99,6 +125,8 @@ def init_errors(app: Flask) -> None:
         original = getattr(error, "original_exception", None) or error
         if isinstance(original, (redis.RedisError, StorageError)):
             return shared_store_unreachable(original)  # raised after the view (sign-in counts its failures then)
+        if isinstance(original, (sa.exc.OperationalError, sa.exc.InterfaceError)):
+            return database_unreachable(original)
         log.error("Unhandled error on %s %s", request.method, request.path, exc_info=original)
         try:
             from registry.extensions import db
