@@ -15,6 +15,7 @@ from wtforms.validators import Optional
 from registry.admin import filters as f
 from registry.admin.base import SecureModelView
 from registry.admin.formatting import format_date, record_link
+from registry.admin.lookups_services import ServiceLookups
 from registry.extensions import db
 from registry.models import (
     Actor,
@@ -83,7 +84,7 @@ def _esus_expiring_clause():
     return sa.and_(Actor.esus_date.is_not(None), Actor.esus_date <= limit)
 
 
-class ActorView(SecureModelView):
+class ActorView(ServiceLookups, SecureModelView):
     """Actors: the columns an officer scans, folded search, the filters of the plan."""
 
     allow_export = True

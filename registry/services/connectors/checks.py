@@ -125,6 +125,18 @@ def closed_establishments(session: so.Session) -> list[tuple[Actor, ReferenceChe
     return [(actor, check) for actor, check in rows]
 
 
+def positions_to_check(session: so.Session) -> list[tuple[Actor, ReferenceCheck]]:
+    """Actors still without coordinates whose geocoded position scored too low to be written, for the dashboard."""
+    rows = session.execute(
+        sa.select(Actor, ReferenceCheck)
+        .join(ReferenceCheck, ReferenceCheck.actor_id == Actor.id)
+        .where(ReferenceCheck.geocode_status == "to_check", Actor.latitude.is_(None),
+               Actor.status != ActorStatus.ARCHIVED)
+        .order_by(Actor.name)
+    ).all()  # fmt: skip
+    return [(actor, check) for actor, check in rows]
+
+
 # -- geocoding -------------------------------------------------------------------------------------------------
 def position_proposal(session: so.Session, client: JsonClient, *, address, postcode, commune,
                       threshold: float) -> dict | None:  # fmt: skip

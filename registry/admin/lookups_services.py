@@ -1,0 +1,63 @@
+"""The actor form's lookups in the public services and the bulk checks of the actors list: « Compléter depuis le
+répertoire Sirene » and « Géolocaliser l'adresse » (JSON for registry/static/js/reference-lookups.js: POST with
+the CSRF token, rate-limited per user, for those who may create or edit actors), and the bulk actions « Comparer
+au répertoire Sirene » and « Géolocaliser ». What a service says is only ever proposed; the bulk geocoding writes
+positions scored at or above GEOCODE_MIN_SCORE through the one audited write and leaves the others to check."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, request, url_for
+from flask_admin import expose
+from flask_admin.actions import action
+from flask_login import current_user
+
+from registry.extensions import db
+from registry.services.connectors.checks import compare_register, geocode_missing
+from registry.services.connectors.clients import client
+from registry.web import lookup_limit, position_lookup, siret_lookup
+
+#: Records one bulk action sends to a public service at most (the CLI has no such bound).
+BULK_MAX = 100
+
+
+class ServiceLookups:
+    """Mixed into the actors' view."""
+
+    @property
+    def extra_js(self):
+        return [url_for("static", filename="js/reference-lookups.js")]
+
+    def _may_fill_forms(self) -> None:
+        if not (self.can_create or self.can_edit):
+            abort(403)
+
+    @expose("/repertoire-sirene/", methods=("POST",))
+    @lookup_limit
+    def sirene_lookup(self):
+        """The register's values beside the form's (JSON)."""
+        self._may_fill_forms()
+        actor = self.get_one(request.form.get("id", "")) if request.form.get("id") else None
+        return siret_lookup(request.form.get("siret"), request.form, actor=actor)
+
+    @expose("/geolocaliser/", methods=("POST",))
+    @lookup_limit
+    def geocode_lookup(self):
+        """A proposed position for the form's address (JSON)."""
+        self._may_fill_forms()
+        return position_lookup(request.form)
+
+    @action("compare_sirene", "Comparer au répertoire Sirene")
+    def action_compare_sirene(self, ids):
+        records = self.records_for_ids(ids)[:BULK_MAX]
+        report = compare_register(db.session, client("sirene"), ids=[r.id for r in records])
+        db.session.commit()
+        return self.render("admin/registry/sirene_report.html", report=report, bulk_max=BULK_MAX,
+                           return_url=request.form.get("url") or self.get_url(".index_view"))  # fmt: skip
+
+    @action("geocode", "Géolocaliser (fiches sans position)")
+    def action_geocode(self, ids):
+        records = self.records_for_ids(ids)[:BULK_MAX]
+        report = geocode_missing(db.session, client("geocoder"), ids=[r.id for r in records], user=current_user,
+                                 source="admin", threshold=float(current_app.config["GEOCODE_MIN_SCORE"]))  # fmt: skip
+        db.session.commit()
+        flash(report.summary, "warning" if report.to_check or report.stopped else "success")
