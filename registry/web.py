@@ -70,14 +70,14 @@ def _answer(status: int, **body):
 
 def siret_lookup(siret_text, recorded, *, partner: bool = False, actor=None):
     """The JSON answer of a « Compléter depuis le répertoire Sirene » click: the comparison, or a French message
-    (400 bad SIRET, 404 unknown to the register, 503 register unreachable). The comparison is kept for ``actor``
+    (422 bad SIRET, 404 unknown to the register, 503 register unreachable). The comparison is kept for ``actor``
     when the SIRET is its own."""
     try:
         siret = normalize_siret(siret_text)
     except ValidationError as exc:
-        return _answer(400, ok=False, message=str(exc))
+        return _answer(422, ok=False, message=str(exc))
     if siret is None:
-        return _answer(400, ok=False, message="Saisissez d'abord un SIRET (14 chiffres).")
+        return _answer(422, ok=False, message="Saisissez d'abord un SIRET (14 chiffres).")
     try:
         comparison = compare_siret(db.session, client("sirene"), siret, recorded, partner=partner)
     except ServiceUnavailable as exc:
@@ -93,11 +93,11 @@ def siret_lookup(siret_text, recorded, *, partner: bool = False, actor=None):
 
 def position_lookup(values):
     """The JSON answer of a « Géolocaliser l'adresse » click: a proposed position (score, understood address,
-    quartier proposal) or a French message (400 no address, 404 not found, 503 geocoder unreachable)."""
+    quartier proposal) or a French message (422 no address, 404 not found, 503 geocoder unreachable)."""
 
     address, postcode, commune = ((values.get(k) or "").strip()[:300] for k in ("address", "postcode", "commune"))
     if not (address or postcode or commune):
-        return _answer(400, ok=False, message="Saisissez d'abord l'adresse, le code postal ou la commune.")
+        return _answer(422, ok=False, message="Saisissez d'abord l'adresse, le code postal ou la commune.")
     try:
         proposal = position_proposal(
             db.session,

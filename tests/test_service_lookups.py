@@ -75,9 +75,9 @@ def test_bad_siret_no_match_and_register_down_are_french_json(app, client, auth,
     auth.as_role("officer")
     token = token_of(client)
     bad = ask(client, SIRENE_URL, token, siret="123")
-    assert bad.status_code == 400 and "SIRET invalide" in bad.get_json()["message"]
+    assert bad.status_code == 422 and "SIRET invalide" in bad.get_json()["message"]
     empty = ask(client, SIRENE_URL, token, siret="")
-    assert empty.status_code == 400 and "Saisissez d'abord un SIRET" in empty.get_json()["message"]
+    assert empty.status_code == 422 and "Saisissez d'abord un SIRET" in empty.get_json()["message"]
     services.expect_ordered_request("/sirene/search").respond_with_json(sirene_answer())
     none = ask(client, SIRENE_URL, token, siret=SIRET)
     assert none.status_code == 404 and "ne connaît aucun établissement" in none.get_json()["message"]
@@ -108,7 +108,7 @@ def test_geocoding_good_and_low_score(app, client, auth, services, actor):
     assert position["quartier"]["name"] == "Hellemmes"
     low = ask(client, GEOCODE_URL, token, address="derrière la gare", postcode="59800", commune="Lille")
     assert low.get_json()["position"]["low"] is True and low.get_json()["position"]["quartier"] is None
-    assert ask(client, GEOCODE_URL, token).status_code == 400
+    assert ask(client, GEOCODE_URL, token).status_code == 422
     services.clear()
     services.expect_request("/geocodage/search").respond_with_response(
         Response("<html>Erreur 429</html>", status=429, headers={"Retry-After": "60"})

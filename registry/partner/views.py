@@ -132,7 +132,7 @@ def sirene_lookup():
     may change can be applied, the others are shown to write to the city about."""
     actor = current_user.actor
     if not actor.siret:
-        return jsonify_message(400, "Votre fiche n'a pas de SIRET : la Ville le renseigne sur demande.")
+        return jsonify_message(422, "Votre fiche n'a pas de SIRET : la Ville le renseigne sur demande.")
     typed = {name: request.form[name] for name in PARTNER_FIELDS if name in request.form}
     return siret_lookup(actor.siret, {**recorded_from_actor(actor), **typed}, partner=True, actor=actor)
 
