@@ -214,3 +214,30 @@ def test_verifier_services_fails_clearly_when_unreachable(app, runner, services)
     result = runner.invoke(args=["registry", "verifier-services"])
     assert result.exit_code == 1
     assert "ÉCHEC" in result.output and "erreur 502" in result.output and "sans résultat" in result.output
+
+
+def test_overview_of_every_actor_and_comparing_the_least_recently_checked(app, client, auth, services, actor):
+    services.expect_request("/sirene/search", query_string={"q": SIRET, "page": "1", "per_page": "1"}) \
+        .respond_with_json(sirene_answer(sirene_result(closed=True)))  # fmt: skip
+    services.expect_request("/sirene/search").respond_with_json(sirene_answer())
+    with database(app) as session:
+        make_actor(session, name="Atelier Vélo", siret="73282932000074")
+        make_actor(session, name="Sans SIRET")
+    auth.as_role("officer")
+    page = client.get("/admin/actor/repertoire-sirene/comparaison/").get_data(as_text=True)
+    assert page.count("jamais comparé") == 2 and "Sans SIRET" not in page
+    token = token_of(client, "/admin/actor/repertoire-sirene/comparaison/")
+    nothing = client.post("/admin/actor/repertoire-sirene/comparaison/", data={"csrf_token": token})
+    assert nothing.status_code == 302 and len(services.log) == 0
+    report = client.post("/admin/actor/repertoire-sirene/comparaison/", data={"csrf_token": token, "comparer": "oui"})
+    html = report.get_data(as_text=True)
+    assert html.index("Régie de quartier de Fives") < html.index("Atelier Vélo")  # closed first
+    page = client.get("/admin/actor/repertoire-sirene/comparaison/").get_data(as_text=True)
+    assert "établissement fermé le 30/06/2024" in page and "inconnu (ou non diffusible)" in page
+    assert page.index("Régie de quartier de Fives") < page.index("Atelier Vélo")
+    auth.logout()
+    auth.as_role("analyst")
+    assert client.get("/admin/actor/repertoire-sirene/comparaison/").status_code == 200
+    token = token_of(client)
+    refused = client.post("/admin/actor/repertoire-sirene/comparaison/", data={"csrf_token": token, "comparer": "oui"})
+    assert refused.status_code == 403

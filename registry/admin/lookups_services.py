@@ -6,13 +6,13 @@ positions scored at or above GEOCODE_MIN_SCORE through the one audited write and
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_login import current_user
 
 from registry.extensions import db
-from registry.services.connectors.checks import compare_register, geocode_missing
+from registry.services.connectors.checks import compare_register, geocode_missing, last_comparisons
 from registry.services.connectors.clients import client
 from registry.web import lookup_limit, position_lookup, siret_lookup
 
@@ -46,13 +46,32 @@ class ServiceLookups:
         self._may_fill_forms()
         return position_lookup(request.form)
 
+    @expose("/repertoire-sirene/comparaison/", methods=("GET", "POST"))
+    def sirene_overview(self):
+        """Every actor with a SIRET and what the register last said (GET); POST « comparer » compares the
+        BULK_MAX least recently compared ones and shows the report."""
+        if request.method == "POST":
+            if not self.writable:
+                abort(403)
+            if request.form.get("comparer") != "oui":
+                flash("Rien n'a été lancé : utilisez le bouton « Comparer ».", "warning")
+                return redirect(url_for(".sirene_overview"))
+            report = compare_register(db.session, client("sirene"), limit=BULK_MAX, stale_first=True)
+            db.session.commit()
+            return self._report(report)
+        return self.render("admin/registry/sirene_overview.html", checks=last_comparisons(db.session),
+                           bulk_max=BULK_MAX)  # fmt: skip
+
+    def _report(self, report):
+        return self.render("admin/registry/sirene_report.html", report=report, bulk_max=BULK_MAX,
+                           return_url=url_for(".sirene_overview"))  # fmt: skip
+
     @action("compare_sirene", "Comparer au répertoire Sirene")
     def action_compare_sirene(self, ids):
         records = self.records_for_ids(ids)[:BULK_MAX]
         report = compare_register(db.session, client("sirene"), ids=[r.id for r in records])
         db.session.commit()
-        return self.render("admin/registry/sirene_report.html", report=report, bulk_max=BULK_MAX,
-                           return_url=request.form.get("url") or self.get_url(".index_view"))  # fmt: skip
+        return self._report(report)
 
     @action("geocode", "Géolocaliser (fiches sans position)")
     def action_geocode(self, ids):

@@ -86,14 +86,28 @@ class RegisterReport:
         return text + (f" Comparaison interrompue : {self.stopped}" if self.stopped else "")  # fmt: skip
 
 
-def compare_register(session: so.Session, client: JsonClient, *, ids=None, limit: int | None = None,
-                     progress: Callable[[int], None] | None = None) -> RegisterReport:  # fmt: skip
-    """Compare every non-archived actor with a SIRET (or those of ``ids``) with the register and keep the result."""
-    query = sa.select(Actor).where(Actor.siret.is_not(None), Actor.status != ActorStatus.ARCHIVED).order_by(Actor.id)
+def actors_with_siret(session: so.Session, *, ids=None, limit: int | None = None, stale_first: bool = False):
+    """Non-archived actors with a SIRET (those of ``ids``), by id or those checked longest ago (never first)."""
+    query = sa.select(Actor).where(Actor.siret.is_not(None), Actor.status != ActorStatus.ARCHIVED)
     if ids is not None:
         query = query.where(Actor.id.in_(list(ids)))
+    if stale_first:
+        query = query.outerjoin(ReferenceCheck, ReferenceCheck.actor_id == Actor.id).order_by(
+            ReferenceCheck.sirene_checked_at.is_not(None), ReferenceCheck.sirene_checked_at, Actor.id
+        )
+    else:
+        query = query.order_by(Actor.id)
+    return list(session.scalars(query.limit(limit)))
+
+
+def compare_register(session: so.Session, client: JsonClient, *, ids=None, limit: int | None = None,
+                     stale_first: bool = False, progress: Callable[[int], None] | None = None
+                     ) -> RegisterReport:  # fmt: skip
+    """Compare every non-archived actor with a SIRET (or those of ``ids``, at most ``limit``, the least recently
+    checked first with ``stale_first``) with the register and keep the result."""
     report, failures = RegisterReport(), 0
-    for done, actor in enumerate(session.scalars(query.limit(limit)), start=1):
+    actors = actors_with_siret(session, ids=ids, limit=limit, stale_first=stale_first)
+    for done, actor in enumerate(actors, start=1):
         try:
             found = sirene.find_establishment(client, actor.siret)
         except ServiceUnavailable as exc:
@@ -112,6 +126,24 @@ def compare_register(session: so.Session, client: JsonClient, *, ids=None, limit
     report.lines.sort(key=lambda line: (STATE_ORDER.get(line.state, 3), not line.differences, line.actor.name))
     session.flush()
     return report
+
+
+def last_comparisons(session: so.Session) -> list[tuple[Actor, ReferenceCheck | None]]:
+    """Every non-archived actor with a SIRET and what the register last said of it: closed establishments first,
+    then SIRETs it does not know, then differences, then the rest, never-checked ones last."""
+    rows = session.execute(
+        sa.select(Actor, ReferenceCheck)
+        .outerjoin(ReferenceCheck, ReferenceCheck.actor_id == Actor.id)
+        .where(Actor.siret.is_not(None), Actor.status != ActorStatus.ARCHIVED)
+    ).all()
+
+    def order(row):
+        actor, check = row
+        if check is None or check.sirene_state is None:
+            return (4, actor.name)
+        return (STATE_ORDER.get(check.sirene_state, 3), not check.sirene_differences, actor.name)
+
+    return [(actor, check) for actor, check in sorted(rows, key=order)]
 
 
 def closed_establishments(session: so.Session) -> list[tuple[Actor, ReferenceCheck]]:
