@@ -69,6 +69,8 @@ def test_officer_gets_the_comparison_and_the_check_is_kept(app, client, auth, se
     assert fresh(app, Actor, actor).address == "12 rue P. Legrand"  # nothing applied by the lookup
     with database(app) as session:
         assert session.get(ReferenceCheck, actor).sirene_state == "closed"
+    form = client.get(f"/admin/actor/edit/?id={actor}").get_data(as_text=True)
+    assert "indique que l&#39;établissement de SIRET 443 061 841 00047 est fermé le 30/06/2024" in form
 
 
 def test_bad_siret_no_match_and_register_down_are_french_json(app, client, auth, services, actor):

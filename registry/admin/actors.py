@@ -184,6 +184,8 @@ class ActorView(ServiceLookups, SecureModelView):
             kwargs["partner_changed"] = actors_with_pending_changes(self.db_session, ids)
         model = kwargs.get("model")
         editing = template == self.edit_template and model is not None
+        if editing:
+            self.flash_closed_establishment(model)
         if editing and actor_has_unpublishable_subsidy(self.db_session, model):
             flash(
                 "Cet acteur a une subvention à publier (décret n° 2017-779) mais ni SIRET ni numéro RNA : "

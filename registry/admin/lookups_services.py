@@ -12,8 +12,11 @@ from flask_admin.actions import action
 from flask_login import current_user
 
 from registry.extensions import db
+from registry.models import ReferenceCheck
 from registry.services.connectors.checks import compare_register, geocode_missing, last_comparisons
 from registry.services.connectors.clients import client
+from registry.services.history.display import format_datetime
+from registry.services.reference.normalize import format_date, format_siret
 from registry.web import lookup_limit, position_lookup, siret_lookup
 
 #: Records one bulk action sends to a public service at most (the CLI has no such bound).
@@ -26,6 +29,15 @@ class ServiceLookups:
     @property
     def extra_js(self):
         return [url_for("static", filename="js/reference-lookups.js")]
+
+    def flash_closed_establishment(self, actor) -> None:
+        """On the edit form: the register said, at the last comparison, that this establishment is closed."""
+        check = db.session.get(ReferenceCheck, actor.id)
+        if check is not None and check.sirene_state == "closed" and actor.siret:
+            when = f" le {format_date(check.sirene_closed_on)}" if check.sirene_closed_on else ""
+            flash(f"Le répertoire Sirene indique que l'établissement de SIRET {format_siret(actor.siret)} est fermé"
+                  f"{when} (comparaison du {format_datetime(check.sirene_checked_at)}) : vérifiez le SIRET ou le "
+                  "statut de la fiche.", "warning")  # fmt: skip
 
     def _may_fill_forms(self) -> None:
         if not (self.can_create or self.can_edit):

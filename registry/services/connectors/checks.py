@@ -35,13 +35,13 @@ def _check_of(session: so.Session, actor: Actor) -> ReferenceCheck:
     return check
 
 
-def record_comparison(session: so.Session, actor: Actor, comparison: Comparison | None, closed_on=None) -> None:
+def record_comparison(session: so.Session, actor: Actor, comparison: Comparison | None) -> None:
     """Keep what the register said of ``actor`` (None: it has no establishment of that SIRET)."""
     check = _check_of(session, actor)
     check.sirene_checked_at = utcnow()
     check.sirene_state = comparison.state if comparison else "not_found"
     check.sirene_differences = "; ".join(r.label for r in comparison.differences) if comparison else ""
-    check.sirene_closed_on = closed_on
+    check.sirene_closed_on = comparison.closed_on if comparison else None
     session.flush()
 
 
@@ -119,7 +119,7 @@ def compare_register(session: so.Session, client: JsonClient, *, ids=None, limit
             continue
         failures = 0
         comparison = compare(session, recorded_from_actor(actor), found) if found else None
-        record_comparison(session, actor, comparison, found.closed_on if found else None)
+        record_comparison(session, actor, comparison)
         report.lines.append(ActorComparison(actor, comparison.state if comparison else "not_found", comparison))
         if progress:
             progress(done)

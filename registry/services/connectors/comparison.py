@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy import orm as so
@@ -56,6 +57,7 @@ class Comparison:
     state: str  # "open" or "closed"
     state_text: str
     rows: list[Row]
+    closed_on: date | None = None
 
     @property
     def differences(self) -> list[Row]:
@@ -146,4 +148,4 @@ def compare(session: so.Session, recorded: Mapping[str, str], found: Establishme
         if partner and field not in PARTNER_FIELDS:
             applicable = False
         rows.append(Row(field, label, shown or "—", register or "—", value, bool(same), applicable))
-    return Comparison(found.siret, "open" if found.is_open else "closed", state_text(found), rows)
+    return Comparison(found.siret, "open" if found.is_open else "closed", state_text(found), rows, found.closed_on)
