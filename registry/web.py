@@ -79,7 +79,7 @@ def siret_lookup(siret_text, recorded, *, partner: bool = False, actor=None):
     if siret is None:
         return _answer(422, ok=False, message="Saisissez d'abord un SIRET (14 chiffres).")
     try:
-        comparison = compare_siret(db.session, client("sirene"), siret, recorded, partner=partner)
+        comparison = compare_siret(db.session, client("sirene", interactive=True), siret, recorded, partner=partner)
     except ServiceUnavailable as exc:
         return _answer(503, ok=False, message=str(exc))
     if actor is not None and actor.siret == siret:
@@ -101,7 +101,7 @@ def position_lookup(values):
     try:
         proposal = position_proposal(
             db.session,
-            client("geocoder"),
+            client("geocoder", interactive=True),
             address=address,
             postcode=postcode,
             commune=commune,

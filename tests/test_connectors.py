@@ -81,6 +81,15 @@ def test_sirene_result_of_another_siret_is_no_match(httpserver):
     assert sirene.find_establishment(sirene_client(httpserver), SIRET) is None
 
 
+def test_sirene_masked_values_of_a_partly_public_establishment_are_no_values(httpserver):
+    result = sirene_result()
+    result["matching_etablissements"][0].update(adresse="[NON-DIFFUSIBLE]", code_postal="[NON-DIFFUSIBLE]",
+                                                statut_diffusion_etablissement="P")  # fmt: skip
+    httpserver.expect_request("/sirene/search").respond_with_json(sirene_answer(result))
+    found = sirene.find_establishment(sirene_client(httpserver), SIRET)
+    assert (found.address, found.postcode) == (None, None) and found.commune == "Lille"
+
+
 def test_sirene_closed_establishment(httpserver):
     httpserver.expect_request("/sirene/search").respond_with_json(sirene_answer(sirene_result(closed=True)))
     found = sirene.find_establishment(sirene_client(httpserver), SIRET)

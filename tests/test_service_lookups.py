@@ -88,6 +88,7 @@ def test_bad_siret_no_match_and_register_down_are_french_json(app, client, auth,
     services.expect_request("/sirene/search").respond_with_data("down", status=503)
     down = ask(client, SIRENE_URL, token, siret=SIRET)
     assert down.status_code == 503
+    assert len(services.log) == 2  # a form's click: one retry at most, the person is not kept waiting
     assert "n'a pas pu répondre" in down.get_json()["message"] and "saisie manuelle" in down.get_json()["message"]
 
 

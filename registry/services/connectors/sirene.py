@@ -45,6 +45,18 @@ class Establishment:
     longitude: float | None
 
 
+def unmasked(value):
+    """``value`` with the register's masks of non-public data (« [NON-DIFFUSIBLE] », « [ND] ») turned into None,
+    inside dicts and lists too: a masked value is no value to propose."""
+    if isinstance(value, dict):
+        return {key: unmasked(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [unmasked(item) for item in value]
+    if isinstance(value, str) and ("NON-DIFFUSIBLE" in value.upper() or value.strip().upper() == "[ND]"):
+        return None
+    return value
+
+
 def readable(text: str | None) -> str | None:
     """'12 RUE PIERRE LEGRAND' → '12 rue Pierre Legrand'; text already in mixed case is left as it is."""
     if not text or text != text.upper():
@@ -93,6 +105,7 @@ def _date(value) -> date | None:
 
 def parse_establishment(result: dict, siret: str) -> Establishment | None:
     """The establishment ``siret`` in one result of ``/search`` (None when the result does not hold it)."""
+    result = unmasked(result)
     siege = result.get("siege") or {}
     matching = [e for e in result.get("matching_etablissements") or [] if e.get("siret") == siret]
     place = matching[0] if matching else (siege if siege.get("siret") == siret else None)
