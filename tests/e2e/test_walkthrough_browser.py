@@ -10,6 +10,7 @@ from datetime import date
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 
 from tests import public_data
 from tests.e2e.conftest import SCREENSHOTS, screenshot
@@ -121,8 +122,9 @@ def test_partner_profile_error_summary(watched, session, width):
     page.get_by_role("button", name="Enregistrer ma fiche").click()
     summary = page.locator("#erreurs")
     summary.wait_for()
-    # read first: the page's script moves the focus to the summary once loaded (waited for, up to 5 s)
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'erreurs'", timeout=5000)
+    # read first: the page's script moves the focus to the summary once loaded (waited for, up to 5 s; not with
+    # wait_for_function, whose polling evaluates a string, which the CSP refuses on a slow machine)
+    expect(summary).to_be_focused(timeout=5000)
     links = summary.get_by_role("link")
     assert [re.sub(r"\s:.*", "", t, flags=re.S) for t in links.all_inner_texts()] == [
         "Présentation de la structure (obligatoire)",

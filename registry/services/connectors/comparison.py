@@ -31,6 +31,8 @@ FIELDS = (
 )
 #: Fields a partner may change on its own profile (the others are held by the city).
 PARTNER_FIELDS = frozenset({"address", "postcode", "commune", "founding_year"})
+#: The register's SIAE flag when it names no type (None: the register does not say).
+SIAE_FLAG = {True: "SIAE", False: "non (Marché de l'inclusion)"}
 #: Fields the register informs about but that are no field of the form.
 INFORMATION_ONLY = frozenset({"ess"})
 
@@ -135,7 +137,7 @@ def compare(session: so.Session, recorded: Mapping[str, str], found: Establishme
         "founding_year": (text["founding_year"], year, year, text["founding_year"] == year),
         "rna": (text["rna"], found.rna or "", found.rna or "", text["rna"].upper() == (found.rna or "").upper()),
         "siae_type": (SiaeType(text["siae_type"]).label if text["siae_type"] in SiaeType._value2member_map_ else "",
-                      siae.label if siae else ("SIAE" if found.is_siae else "non (Marché de l'inclusion)"),
+                      siae.label if siae else SIAE_FLAG.get(found.is_siae, ""),
                       siae.value if siae else "",
                       (siae.value if siae else "") == text["siae_type"] or (found.is_siae and not siae)),
         "ess": ("oui (acteur du registre)", {True: "oui", False: "non"}.get(found.is_ess, ""), "",
