@@ -147,6 +147,7 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     """The ``registry`` command group."""
+    from registry import cli_services  # noqa: F401  (the public services' commands of the group)
     from registry.cli import registry_cli
 
     app.cli.add_command(registry_cli)

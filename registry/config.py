@@ -117,6 +117,20 @@ def defaults(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
         "IMPORT_MAX_ROWS": 200_000,
         "IMPORT_UPLOAD_TTL": 3600,
+        # Public services read by the registry (registry/services/connectors): base URLs, patience, limits.
+        "SIRENE_API_URL": "https://recherche-entreprises.api.gouv.fr",
+        "GEOCODER_URL": "https://data.geopf.fr/geocodage",
+        "CONNECTOR_TIMEOUT": 5,  # seconds for one request
+        "CONNECTOR_RETRIES": 2,  # further tries after a timeout, a 5xx or a 429
+        "CONNECTOR_BACKOFF": 0.5,  # seconds before the first retry, doubled at each one
+        "CONNECTOR_MAX_WAIT": 5,  # a 429 asking to wait longer than this is not waited for
+        "CONNECTOR_CACHE_SECONDS": 3600,
+        "SIRENE_PER_SECOND": 7,  # the API's documented limit per address
+        "GEOCODER_PER_SECOND": 40,  # the Géoplateforme allows 50
+        # A geocoded position below this score is proposed to an officer, never applied by the bulk run.
+        "GEOCODE_MIN_SCORE": 0.8,
+        "GEOCODE_BULK_MAX": 500,  # actors geocoded by one bulk run at most
+        "RATELIMIT_LOOKUP": "30 per minute",  # « Compléter » and « Géolocaliser » clicks per user
         # Back office.
         "RENEWAL_WINDOW_DAYS": 90,
         "ADMIN_PAGE_SIZE": 20,

@@ -33,7 +33,8 @@ MESSAGES = {
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/")
+    # The API, and the forms' lookups (« Compléter depuis le répertoire Sirene », « Géolocaliser »), which ask JSON.
+    return request.path.startswith("/api/") or request.headers.get("Accept", "").startswith("application/json")
 
 
 def render_error(code: int, message: str | None = None):

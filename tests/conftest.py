@@ -259,3 +259,12 @@ def mine(app, client, orgs):
 
     sign_in(app, client, orgs[0])
     return orgs[0]
+
+
+@pytest.fixture
+def services(app, httpserver):
+    """The public services (company register, geocoder) answered by a loopback HTTP server: see
+    tests/connectors_support.py for the documented formats."""
+    from tests.connectors_support import pointed_at
+
+    yield from pointed_at(app, httpserver)

@@ -15,6 +15,7 @@ from wtforms.validators import Optional
 from registry.admin import filters as f
 from registry.admin.base import SecureModelView
 from registry.admin.formatting import format_date, record_link
+from registry.admin.lookups_services import ServiceLookups
 from registry.extensions import db
 from registry.models import (
     Actor,
@@ -97,7 +98,7 @@ def _esus_expiring_clause():
     return sa.and_(Actor.esus_date.is_not(None), Actor.esus_date <= limit)
 
 
-class ActorView(SecureModelView):
+class ActorView(ServiceLookups, SecureModelView):
     """Actors: the columns an officer scans, folded search, the filters of the plan."""
 
     allow_export = True
@@ -197,6 +198,8 @@ class ActorView(SecureModelView):
             kwargs["partner_changed"] = actors_with_pending_changes(self.db_session, ids)
         model = kwargs.get("model")
         editing = template == self.edit_template and model is not None
+        if editing:
+            self.flash_closed_establishment(model)
         if editing and actor_has_unpublishable_subsidy(self.db_session, model):
             flash(
                 "Cet acteur a une subvention à publier (décret n° 2017-779) mais ni SIRET ni numéro RNA : "

@@ -19,6 +19,7 @@ from registry.admin.xlsx import table_to_xlsx
 from registry.downloads import XLSX_MIMETYPE
 from registry.extensions import db
 from registry.services.accounts.abilities import EXPORT, WRITE, has_ability
+from registry.services.connectors.checks import closed_establishments, positions_to_check
 from registry.services.history.as_of import parse_day, registry_as_of
 from registry.services.history.display import PARIS
 from registry.services.history.review import count_pending
@@ -123,7 +124,8 @@ class DashboardView(SecureIndexView):
         tables, computed_at = _figures(filters, day)
         filter_args = dict(filters.args) | ({"date": f"{day:%d/%m/%Y}"} if day else {})
         window = current_app.config["RENEWAL_WINDOW_DAYS"]
-        pending = count_pending(session) if has_ability(current_user, WRITE) else None
+        writer = has_ability(current_user, WRITE)
+        pending = count_pending(session) if writer else None
         return self.render(
             "admin/dashboard.html",
             tables=tables,
@@ -139,7 +141,9 @@ class DashboardView(SecureIndexView):
             pending=pending,
             pending_conventions=count_pending_conventions(session),
             may_export=has_ability(current_user, EXPORT),
-            open_reports=count_open_reports(session) if has_ability(current_user, WRITE) else 0,
+            open_reports=count_open_reports(session) if writer else 0,
+            closed_establishments=closed_establishments(session) if writer else [],
+            positions_to_check=positions_to_check(session) if writer else [],
             record_url=record_url,
             digest=is_subscribed(session, current_user) if current_user.role in RECIPIENT_ROLES else None,
             review_url=self.review_url(),
