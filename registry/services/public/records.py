@@ -141,3 +141,17 @@ def iter_public_initiatives(session: so.Session) -> Iterator[Initiative]:
 def iter_public_programmes(session: so.Session) -> Iterator[LoanProgramme]:
     """Every public loan programme."""
     return iterate(session, sa.select(LoanProgramme).where(public_programme_clause()).options(*programme_options()))
+
+
+def public_slugs(session: so.Session) -> dict[str, list[tuple[str, object]]]:
+    """(slug, last update) of every public actor, initiative and loan programme, by kind (the sitemap)."""
+    statements = {
+        "actors": sa.select(Actor.slug, Actor.updated_at).where(public_actor_clause()).order_by(Actor.slug),
+        "initiatives": sa.select(Initiative.slug, Initiative.updated_at)
+        .where(public_initiative_clause())
+        .order_by(Initiative.slug),
+        "programmes": sa.select(LoanProgramme.slug, LoanProgramme.updated_at)
+        .where(public_programme_clause())
+        .order_by(LoanProgramme.slug),
+    }
+    return {kind: [tuple(row) for row in session.execute(statement)] for kind, statement in statements.items()}
