@@ -3,6 +3,7 @@
 from registry.public import (  # noqa: F401  (routes of the public blueprint)
     crawlers,
     directory,
+    ess_maps,
     legal,
     loans,
     mapping,

@@ -128,9 +128,13 @@ def iterate(session: so.Session, statement) -> Iterator:
         # The identity map holds records weakly: the chunks already written are released as we go.
 
 
-def iter_public_actors(session: so.Session) -> Iterator[Actor]:
-    """Every public actor, by chunks (keyset pagination), for the downloads."""
-    return iterate(session, sa.select(Actor).where(public_actor_clause()).options(*actor_options()))
+def iter_public_actors(session: so.Session, *, since=None) -> Iterator[Actor]:
+    """Every public actor, by chunks (keyset pagination), for the downloads; with ``since`` (a UTC datetime),
+    those changed since then."""
+    statement = sa.select(Actor).where(public_actor_clause()).options(*actor_options())
+    if since is not None:
+        statement = statement.where(Actor.updated_at >= since)
+    return iterate(session, statement)
 
 
 def iter_public_initiatives(session: so.Session) -> Iterator[Initiative]:
