@@ -179,3 +179,12 @@ def test_a_bad_map_export_gets_a_clear_message(app):
             assert report.errors and words in report.errors[0].message, (data[:30], report.errors)
         report = preview_workbook(db.session, b'[{"title": "Sans forme", "lat": 50.6, "lng": 3.05}]', filename="c.json")
         assert report.ok and report.counts_dict()["Acteurs"]["new"] == 1
+
+
+def test_the_api_serves_the_same_feed_and_documents_it(demo, client):
+    assert client.get("/api/v1/actors.gogocarto.json").get_json() == client.get(FEEDS["json"]).get_json()
+    assert client.get("/api/v1/").get_json()["resources"]["actors_map_feed"] == "/api/v1/actors.gogocarto.json"
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    assert paths["/actors.gogocarto.json"]["get"]["parameters"][0]["name"] == "depuis"
+    bad = client.get("/api/v1/actors.gogocarto.json", query_string={"depuis": "demain"})
+    assert bad.status_code == 400 and bad.get_json()["error"]["title"]

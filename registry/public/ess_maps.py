@@ -5,6 +5,7 @@ Route layout::
 
     /donnees/acteurs-gogocarto.json     public.map_feed      {"data": [elements], "licence": …}
     /donnees/acteurs-gogocarto.csv      public.map_feed_csv  the same, one flat row per element
+    /api/v1/actors.gogocarto.json       api.actors_map_feed  the JSON feed, in the API and its OpenAPI document
 
 ``?depuis=AAAA-MM-JJ`` (or a full ISO 8601 UTC date and time) keeps the actors changed since then, for an
 aggregator that refreshes incrementally; the full feed stays the list of what is published (an actor withdrawn
@@ -58,6 +59,11 @@ def source_name() -> str:
 @bp.route("/donnees/acteurs-gogocarto.json", endpoint="map_feed", defaults={"fmt": "json"})
 def map_feed_view(fmt: str):
     """The published actors for the ESS maps, all of them or those changed since ``depuis``."""
+    return map_feed_response(fmt)
+
+
+def map_feed_response(fmt: str) -> Response:
+    """The feed as JSON or CSV (also served by the API: ``/api/v1/actors.gogocarto.json``)."""
     try:
         since = parse_since(request.args.get("depuis"))
     except BadSince as exc:
