@@ -139,6 +139,8 @@ def demo(app):
         archived.status = ActorStatus.ARCHIVED
         initiatives = session.scalars(sa.select(Initiative).order_by(Initiative.id)).all()
         initiatives[-1].published = False
+        partnered = next(i for i in initiatives[:-1] if i.partners and i.partners[0].actor not in (hidden, archived))
+        partnered.partners[0].actor.published = False  # a public initiative's partner, withdrawn
         session.add(Contact(actor=actors[2], full_name="Personne Privée", email="prive@example.test", public=False))
         actors[3].show_contact_details = False
         actors[3].email = "structure-cachee@example.test"
@@ -237,6 +239,8 @@ def test_public_pages_carry_open_graph_tags(demo, client):
     parser, _html, _response = read_page(client, f"/acteurs/{actor}")
     with demo.app_context():
         assert parser.meta["og:title"] == db.session.scalar(sa.select(Actor.name).where(Actor.slug == actor))
+    foreign = client.get(f"/acteurs/{actor}", headers={"Host": "evil.example"}).get_data(as_text=True)
+    assert "evil.example" not in foreign
     login, _html, _response = read_page(client, "/connexion")
     assert "og:title" not in login.meta  # private pages are not for sharing
 
