@@ -1,13 +1,13 @@
 """public services (issue 17): what the company register and the geocoder last said about each actor
 
-Revision ID: i17a_reference_checks
+Revision ID: 0007_reference_checks
 Revises: 0006_public_site
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "i17a_reference_checks"
+revision = "0007_reference_checks"
 down_revision = "0006_public_site"
 branch_labels = None
 depends_on = None
