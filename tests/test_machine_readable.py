@@ -247,7 +247,10 @@ def test_public_pages_carry_open_graph_tags(demo, client):
 
 def test_the_sitemap_lists_exactly_the_public_pages(demo, client):
     slugs = published(demo)
-    response = client.get("/sitemap.xml", headers={"Host": "evil.example"})
+    # A foreign Host is refused before any link is built (TRUSTED_HOSTS, issue 16): never a sitemap naming it.
+    forged = client.get("/sitemap.xml", headers={"Host": "evil.example"})
+    assert forged.status_code == 400 and "evil.example" not in forged.get_data(as_text=True)
+    response = client.get("/sitemap.xml")
     assert response.status_code == 200 and response.mimetype == "application/xml"
     ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
     locs = [loc.text for loc in ElementTree.fromstring(response.data).findall("s:url/s:loc", ns)]
