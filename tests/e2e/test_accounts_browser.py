@@ -8,6 +8,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
+from registry.auth.deferred import drain
 from registry.extensions import db
 from registry.models import AccountRequest, User
 from registry.services.outputs.mail import read_outbox
@@ -66,6 +67,7 @@ def test_request_approval_invitation_sign_in_and_out(app, session, watched):
     visitor.get_by_label("SIRET de l'organisation").fill(siret)
     visitor.get_by_role("button", name="Envoyer la demande").click()
     assert "Votre demande est enregistrée" in visitor.locator(".alert").inner_text()
+    drain(timeout=10)  # the request is stored once the answer has left (registry/auth/deferred.py)
 
     officer = watched()
     sign_in(officer, admin_email, DEFAULT_PASSWORD)
