@@ -17,7 +17,7 @@ SEARCH_INDEXES = frozenset(
         "ix_initiatives_title_vector",
         "ix_actors_public_status",
         "ix_actors_esus_date",
-        # The public directory's order (migration i13c_sort_name; published first on SQLite).
+        # The public directory's order (migration 0008_sort_name; published first on SQLite).
         "ix_actors_public_sort_name",
         "ix_initiatives_public_sort_name",
     }

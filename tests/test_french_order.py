@@ -39,8 +39,8 @@ def test_the_names_chosen_would_sort_wrongly_by_code_point():
 
 
 def test_the_migration_folds_as_the_application_does():
-    path = Path(__file__).resolve().parent.parent / "migrations" / "versions" / "i13c_sort_name.py"
-    spec = importlib.util.spec_from_file_location("i13c_sort_name", path)
+    path = Path(__file__).resolve().parent.parent / "migrations" / "versions" / "0008_sort_name.py"
+    spec = importlib.util.spec_from_file_location("0008_sort_name", path)
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)
     for name in [*FRENCH, "Vieux-Lille", "Saint-Maurice Pellevoisin", "Straße", "  L’Îlot  ", ""]:

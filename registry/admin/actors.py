@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import flash, render_template, request, url_for
+from flask import current_app, flash, render_template, request, url_for
 from flask_admin.contrib.sqla.form import InlineModelConverter
 from flask_admin.form import BaseForm, rules
 from flask_admin.model.form import InlineFormAdmin
@@ -15,6 +15,7 @@ from wtforms.validators import Optional
 from registry.admin import filters as f
 from registry.admin.base import SecureModelView
 from registry.admin.formatting import format_date, record_link
+from registry.admin.lookups_services import ServiceLookups
 from registry.extensions import db
 from registry.models import (
     Actor,
@@ -60,6 +61,20 @@ class ContactInline(InlineFormAdmin):
     column_labels = field_labels("Contact")
 
 
+class ContactNotice(rules.BaseRule):
+    """The personal-data notice above the contact rows, as the partner space shows it (SECURITY.md item 34)."""
+
+    def __call__(self, form, form_opts=None, field_args=None):
+        config = current_app.config
+        return Markup(  # noqa: S704 (an autoescaped template's output)
+            render_template(
+                "admin/_contact_notice.html",
+                organisation=config["ORGANISATION_NAME"],
+                dpo_contact=config["DPO_CONTACT"],
+            )
+        )
+
+
 def _review_badge(view, context, model):
     if model.id in (context.get("partner_changed") or ()):
         return Markup(' <span class="badge badge-warning" title="Modifié par le partenaire, à relire">à relire</span>')
@@ -91,7 +106,7 @@ def _esus_expiring_clause():
     return sa.and_(Actor.esus_date.is_not(None), Actor.esus_date <= limit)
 
 
-class ActorView(SecureModelView):
+class ActorView(ServiceLookups, SecureModelView):
     """Actors: the columns an officer scans, folded search, the filters of the plan."""
 
     allow_export = True
@@ -149,7 +164,7 @@ class ActorView(SecureModelView):
         rules.FieldSet(("website", "email", "phone", "show_contact_details", "address", "postcode", "commune",
                         "latitude", "longitude", LocationPicker(), CONFIRM_PLACE), "Coordonnées de la structure"),
         rules.FieldSet(("employees", "volunteers", "founding_year"), "Chiffres clés"),
-        rules.FieldSet(("contacts",), "Personnes à contacter (données personnelles)"),
+        rules.FieldSet((ContactNotice(), "contacts"), "Personnes à contacter (données personnelles)"),
     )  # fmt: skip
     form_args = {
         "slug": {"description": "Laissez vide pour la calculer à partir du nom.", "validators": [Optional()]},
@@ -210,6 +225,8 @@ class ActorView(SecureModelView):
             kwargs["partner_changed"] = actors_with_pending_changes(self.db_session, ids)
         model = kwargs.get("model")
         editing = template == self.edit_template and model is not None
+        if editing:
+            self.flash_closed_establishment(model)
         if editing and actor_has_unpublishable_subsidy(self.db_session, model):
             flash(
                 "Cet acteur a une subvention à publier (décret n° 2017-779) mais ni SIRET ni numéro RNA : "

@@ -3,8 +3,8 @@
 own folding; the public directory's sort index moves from the first 80 characters of ``search_text`` (name and
 description run together) to ``sort_name``.
 
-Revision ID: i13c_sort_name
-Revises: 0006_public_site
+Revision ID: 0008_sort_name
+Revises: 0007_reference_checks
 """
 
 import re
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 from unidecode import unidecode
 
-revision = "i13c_sort_name"
-down_revision = "0006_public_site"
+revision = "0008_sort_name"
+down_revision = "0007_reference_checks"
 branch_labels = None
 depends_on = None
 
