@@ -73,6 +73,12 @@ def test_the_agreement_of_the_nouns():
     assert noun_of("Initiative").delete_selected().startswith("Supprimer les initiatives sélectionnées ?")
     assert noun_of("Actor").deleted_count(1) == "1 acteur supprimé."
     assert noun_of("Initiative").deleted_count(3) == "3 initiatives supprimées."
+    assert noun_of("Actor").archive_one() == "Archiver cet acteur ? Il quittera le site public et les listes."
+    assert noun_of("Initiative").archive_selected() == (
+        "Archiver les initiatives sélectionnées ? Elles quitteront le site public et les listes."
+    )
+    assert noun_of("Initiative").counted(1, "archivé") == "1 initiative archivée."
+    assert noun_of("Actor").counted(2, "désarchivé") == "2 acteurs désarchivés."
 
 
 def test_every_model_view_has_its_own_noun(app):
@@ -154,6 +160,22 @@ def test_bulk_delete_counts_with_the_noun(app, demo, admin):
     fields = [(k, v) for k, v in read_form(html, "/action/") if k != "action"]
     post_form(admin, "/admin/actor/action/", [*fields, ("action", "delete"), *[("rowid", str(i)) for i in ids]])
     assert [m for c, m in flashes(admin) if c == "success"] == ["2 acteurs supprimés."]
+
+
+def test_bulk_archive_and_restore_count_with_the_noun(app, demo, admin):
+    with database(app) as session:
+        legal_form = ref(session, LegalForm, "association")
+        ids = []
+        for index in range(2):
+            actor = Actor(name=f"À archiver {index}", slug=f"a-archiver-{index}", legal_form=legal_form)
+            session.add(actor)
+            session.flush()
+            ids.append(actor.id)
+    for action, expected in (("archive", "2 acteurs archivés."), ("restore", "2 acteurs désarchivés.")):
+        html = admin.get("/admin/actor/").get_data(as_text=True)
+        fields = [(k, v) for k, v in read_form(html, "/action/") if k != "action"]
+        post_form(admin, "/admin/actor/action/", [*fields, ("action", action), *[("rowid", str(i)) for i in ids]])
+        assert [m for c, m in flashes(admin) if c == "success"] == [expected]
 
 
 @pytest.mark.parametrize(

@@ -264,19 +264,19 @@ class EditingMixin:
         return True
 
     # -- bulk archive ------------------------------------------------------------------------------------
-    def _bulk(self, ids, change, action_name: AuditAction, done: str) -> None:
+    def _bulk(self, ids, change, action_name: AuditAction, participle: str) -> None:
         count = 0
         for record in self.records_for_ids(ids):
             options = {"user": current_user, "source": SOURCE, "action": action_name}
             if editing.save(self.db_session, record, apply=change, opened=editing.AS_IS, **options):
                 count += 1
         self.db_session.commit()
-        flash(done.format(count=count), "success")
+        flash(self.noun.counted(count, participle), "success")
 
-    @action("archive", "Archiver", "Archiver les fiches sélectionnées ? Elles quitteront le site public et les listes.")
+    @action("archive", "Archiver", "Archiver les fiches sélectionnées ?")  # named per view: NamedMessages
     def action_archive(self, ids):
-        self._bulk(ids, archive_record, AuditAction.ARCHIVE, "{count} fiche(s) archivée(s).")
+        self._bulk(ids, archive_record, AuditAction.ARCHIVE, "archivé")
 
     @action("restore", "Désarchiver")
     def action_restore(self, ids):
-        self._bulk(ids, restore_record, AuditAction.UPDATE, "{count} fiche(s) désarchivée(s).")
+        self._bulk(ids, restore_record, AuditAction.UPDATE, "désarchivé")

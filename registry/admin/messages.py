@@ -54,7 +54,13 @@ class NamedMessages:
         actions, confirmations = super().get_actions_list()
         if "delete" in confirmations:
             confirmations["delete"] = self.noun.delete_selected()
+        if "archive" in confirmations:
+            confirmations["archive"] = self.noun.archive_selected()
         return actions, confirmations
+
+    def archive_question(self) -> str:
+        """« Archiver cet acteur ? Il quittera le site public et les listes. » (details page)."""
+        return self.noun.archive_one()
 
     def deleted_count_message(self, count: int) -> str:
         return self.noun.deleted_count(count)

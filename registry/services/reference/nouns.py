@@ -42,8 +42,25 @@ class Noun:
 
     def deleted_count(self, count: int) -> str:
         """« 1 acteur supprimé. », « 3 initiatives supprimées. »."""
+        return self.counted(count, "supprimé")
+
+    def counted(self, count: int, participle: str) -> str:
+        """« 1 acteur archivé. », « 3 initiatives archivées. » (``participle`` in the masculine singular)."""
         many = count > 1
-        return f"{count} {self.plural if many else self.singular} {self._agree('supprimé', plural=many)}."
+        return f"{count} {self.plural if many else self.singular} {self._agree(participle, plural=many)}."
+
+    def archive_one(self) -> str:
+        """The question before archiving one record (its details page)."""
+        return f"Archiver {self.this} ? {self._pronoun()} quittera le site public et les listes."
+
+    def archive_selected(self) -> str:
+        """The question before archiving the selected records of a list."""
+        chosen = self._agree("sélectionné", plural=True)
+        pronoun = "Elles" if self.feminine else "Ils"
+        return f"Archiver les {self.plural} {chosen} ? {pronoun} quitteront le site public et les listes."
+
+    def _pronoun(self) -> str:
+        return "Elle" if self.feminine else "Il"
 
     def delete_one(self) -> str:
         """The question before deleting one record."""
