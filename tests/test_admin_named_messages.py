@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from registry.admin.flask_admin_overrides import FLASK_FLASHES
 from registry.extensions import db
 from registry.models import Actor, LegalForm
-from registry.services.reference.nouns import NOUNS, RECORD, noun_of
+from registry.services.reference.nouns import NOUNS, RECORD, agree, noun_of, number
 from tests.admin_support import changed, database, post_form, read_form
 from tests.conftest import AuthActions
 from tests.factories import luhn_siret, ref
@@ -79,6 +79,8 @@ def test_the_agreement_of_the_nouns():
     )
     assert noun_of("Initiative").counted(1, "archivé") == "1 initiative archivée."
     assert noun_of("Actor").counted(2, "désarchivé") == "2 acteurs désarchivés."
+    assert f"{number(1, 'champ')}, {number(0, 'champ')}, {number(3, 'demande')}" == "1 champ, 0 champ, 3 demandes"
+    assert (agree("marqué", 1, feminine=True), agree("relu", 2, feminine=True)) == ("marquée", "relues")
 
 
 def test_every_model_view_has_its_own_noun(app):

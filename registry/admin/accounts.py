@@ -25,6 +25,7 @@ from registry.services.accounts.users import create_user, delete_user, update_us
 from registry.services.outputs.mail import undelivered
 from registry.services.records import editing
 from registry.services.records.errors import ValidationError, ValidationErrors
+from registry.services.reference.nouns import noun_of, number
 
 MAIL_FAILED = (
     "Le courriel n'a pas pu être envoyé (serveur de messagerie injoignable ?). Le compte est enregistré : "
@@ -202,7 +203,7 @@ class UserView(AdminOnlyView):
             flash(f"{message['To']} : le courriel n'a pas pu être envoyé.", "error")
             sent -= 1
         if sent:
-            flash(f"Invitation envoyée à {sent} compte(s).", "success")
+            flash(f"Invitation envoyée à {number(sent, 'compte')}.", "success")
 
     def _set_active(self, ids, active: bool) -> int:
         changed = 0
@@ -219,8 +220,8 @@ class UserView(AdminOnlyView):
 
     @action("deactivate", "Désactiver", "Désactiver les comptes choisis ? Leurs sessions seront fermées.")
     def action_deactivate(self, ids):
-        flash(f"{self._set_active(ids, False)} compte(s) désactivé(s).", "success")
+        flash(noun_of("User").counted(self._set_active(ids, False), "désactivé"), "success")
 
     @action("reactivate", "Réactiver", "Réactiver les comptes choisis ?")
     def action_reactivate(self, ids):
-        flash(f"{self._set_active(ids, True)} compte(s) réactivé(s).", "success")
+        flash(noun_of("User").counted(self._set_active(ids, True), "réactivé"), "success")

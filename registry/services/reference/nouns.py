@@ -9,6 +9,16 @@ from dataclasses import dataclass
 VOWELS = tuple("aeiouyhàâéèêëîïôùûœ")
 
 
+def agree(participle: str, count: int, *, feminine: bool = False) -> str:
+    """« supprimé », « supprimées »… for ``count`` things of that gender (never « supprimé(e)s »)."""
+    return participle + ("e" if feminine else "") + ("s" if count > 1 else "")
+
+
+def number(count: int, singular: str, plural: str | None = None) -> str:
+    """« 1 compte », « 3 comptes », « 0 champ » (French: zero and one take the singular)."""
+    return f"{count} {singular if count <= 1 else (plural or singular + 's')}"
+
+
 @dataclass(frozen=True)
 class Noun:
     """A French noun: « acteur » (masculine), « initiative » (feminine, ``feminine=True``)."""
@@ -46,8 +56,7 @@ class Noun:
 
     def counted(self, count: int, participle: str) -> str:
         """« 1 acteur archivé. », « 3 initiatives archivées. » (``participle`` in the masculine singular)."""
-        many = count > 1
-        return f"{count} {self.plural if many else self.singular} {self._agree(participle, plural=many)}."
+        return f"{number(count, self.singular, self.plural)} {agree(participle, count, feminine=self.feminine)}."
 
     def archive_one(self) -> str:
         """The question before archiving one record (its details page)."""
