@@ -7,7 +7,14 @@ from pathlib import Path
 
 from flask import Flask
 
-from registry.config import ConfigurationError, check_production, defaults, ensure_secret_key, from_environment
+from registry.config import (
+    ConfigurationError,
+    check_production,
+    defaults,
+    ensure_secret_key,
+    from_environment,
+    trusted_hosts,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,6 +51,7 @@ def load_configuration(app: Flask, config: dict | None) -> None:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     ensure_secret_key(app)
     check_production(app)
+    app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config)
     if app.config["ENV"] == "production" or app.config.get("TESTING"):
         app.debug = False
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -54,6 +62,7 @@ def register_extensions(app: Flask) -> None:
     """Bind the extension objects and configure the database engine."""
     from registry import models  # noqa: F401  (registers the tables)
     from registry.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from registry.services.public import versions  # noqa: F401  (the shared data version moves after each commit)
     from registry.services.records import search, versioning  # noqa: F401  (search_text and version counters on flush)
     from registry.sqlite import configure_sqlite
 
@@ -95,11 +104,13 @@ def _write_requests_lock_first(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Public site, sign-in, partner space and API."""
     from registry.auth.views import bp as auth_bp
+    from registry.health import bp as health_bp
     from registry.partner import bp as partner_bp
     from registry.public import api_bp
     from registry.public import bp as public_bp
 
     app.register_blueprint(public_bp)
+    app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(partner_bp, url_prefix="/espace-partenaire")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
@@ -136,6 +147,7 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     """The ``registry`` command group."""
+    from registry import cli_services  # noqa: F401  (the public services' commands of the group)
     from registry.cli import registry_cli
 
     app.cli.add_command(registry_cli)

@@ -271,6 +271,23 @@ def send_digests_command() -> None:
     click.echo(run.summary)
 
 
+@registry_cli.command("verifier-integrite")
+def integrity_command() -> None:
+    """Check the database after a fault or a restore: the engine's checks, imports never half applied, the audit
+    chain consistent with the records. Exits with status 1 on any problem."""
+    from registry.services.history.integrity import check_integrity
+
+    report = check_integrity(db.session)
+    db.session.rollback()
+    for line in report.checks:
+        click.echo(f"✓ {line}")
+    for line in report.problems:
+        click.echo(f"✗ {line}", err=True)
+    if not report.ok:
+        _fail(f"{len(report.problems)} problème(s) d'intégrité.")
+    click.echo("Intégrité vérifiée : aucun problème.")
+
+
 @contextlib.contextmanager
 def _atomic_output(dest: Path):
     """Write to a temporary file beside ``dest`` and move it in place only when complete."""

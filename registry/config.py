@@ -10,6 +10,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ENV_PREFIX = "REGISTRY_"
 
@@ -35,6 +36,9 @@ def defaults(instance_path: str) -> dict:
         "SQLITE_BUSY_TIMEOUT_MS": 15000,
         # Public address used in e-mailed links; never taken from the request's Host header.
         "BASE_URL": "http://127.0.0.1:5000",
+        # Host names the app answers for (Flask's TRUSTED_HOSTS): None = the host of BASE_URL, plus localhost and
+        # 127.0.0.1 outside production. A request naming another Host gets a 400, never a redirect there.
+        "TRUSTED_HOSTS": None,
         "ORGANISATION_NAME": "Ville de Lille",
         "CITY_SIRET": "21590350100017",
         "DPO_CONTACT": "dpo@mairie-lille.fr",
@@ -73,6 +77,9 @@ def defaults(instance_path: str) -> dict:
         "INVITATION_MAX_AGE": 7 * 24 * 3600,
         "ACCOUNT_REQUEST_RETENTION_DAYS": 90,
         "CITIZEN_REPORT_RETENTION_DAYS": 365,
+        # Redis shared by the app servers (production): data version of the caches, and the rate-limit counters
+        # when RATELIMIT_STORAGE_URI is left to memory. None = one machine, no Redis.
+        "REDIS_URL": None,
         # Rate limiting: memory by default; a shared store (redis://...) when several processes serve.
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
@@ -91,6 +98,8 @@ def defaults(instance_path: str) -> dict:
         # Security headers (registry/security.py). Behind a reverse proxy, TRUSTED_PROXIES = how many proxies set
         # X-Forwarded-For/-Proto (client address for rate limits, HTTPS detection for HSTS); 0 = none trusted.
         "TRUSTED_PROXIES": 0,
+        # The reverse proxy's addresses or networks: X-Forwarded-* are believed from them only.
+        "TRUSTED_PROXY_ADDRESSES": ["127.0.0.1", "::1"],
         "CONTENT_SECURITY_POLICY": {
             "default-src": "'self'",
             "script-src": "'self'",
@@ -108,6 +117,20 @@ def defaults(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
         "IMPORT_MAX_ROWS": 200_000,
         "IMPORT_UPLOAD_TTL": 3600,
+        # Public services read by the registry (registry/services/connectors): base URLs, patience, limits.
+        "SIRENE_API_URL": "https://recherche-entreprises.api.gouv.fr",
+        "GEOCODER_URL": "https://data.geopf.fr/geocodage",
+        "CONNECTOR_TIMEOUT": 5,  # seconds for one request
+        "CONNECTOR_RETRIES": 2,  # further tries after a timeout, a 5xx or a 429
+        "CONNECTOR_BACKOFF": 0.5,  # seconds before the first retry, doubled at each one
+        "CONNECTOR_MAX_WAIT": 5,  # a 429 asking to wait longer than this is not waited for
+        "CONNECTOR_CACHE_SECONDS": 3600,
+        "SIRENE_PER_SECOND": 7,  # the API's documented limit per address
+        "GEOCODER_PER_SECOND": 40,  # the Géoplateforme allows 50
+        # A geocoded position below this score is proposed to an officer, never applied by the bulk run.
+        "GEOCODE_MIN_SCORE": 0.8,
+        "GEOCODE_BULK_MAX": 500,  # actors geocoded by one bulk run at most
+        "RATELIMIT_LOOKUP": "30 per minute",  # « Compléter » and « Géolocaliser » clicks per user
         # Back office.
         "RENEWAL_WINDOW_DAYS": 90,
         "ADMIN_PAGE_SIZE": 20,
@@ -136,7 +159,7 @@ def from_environment(environ=None) -> dict:
         key = name[len(ENV_PREFIX) :]
         values[ENV_ALIASES.get(key, key)] = _parse_env_value(raw)
     # Secrets and URLs are always text, even when they look like numbers.
-    for key in ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "BASE_URL", "MAIL_SMTP_PASSWORD"):
+    for key in ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "BASE_URL", "MAIL_SMTP_PASSWORD", "REDIS_URL"):
         if key in values and values[key] is not None:
             values[key] = str(values[key])
     return values
@@ -159,8 +182,35 @@ def ensure_secret_key(app) -> None:
     app.config["SECRET_KEY"] = key_file.read_text().strip()
 
 
+def trusted_hosts(config) -> list[str]:
+    """The configured TRUSTED_HOSTS, or the host of BASE_URL (and, outside production, the loopback names)."""
+    if config.get("TRUSTED_HOSTS"):
+        hosts = config["TRUSTED_HOSTS"]
+        return [hosts] if isinstance(hosts, str) else list(hosts)
+    hosts = [urlsplit(config["BASE_URL"]).hostname or "localhost"]
+    if config["ENV"] != "production":
+        hosts += ["localhost", "127.0.0.1"]
+    return list(dict.fromkeys(hosts))
+
+
+def shared_rate_limits(config) -> None:
+    """With REDIS_URL and the rate limits left to memory, the limits count in that Redis (every server alike)."""
+    if config.get("REDIS_URL") and str(config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory"):
+        config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"]
+
+
+def server_engine_options(config) -> None:
+    """A database server may restart under the app (an upgrade, a failover): each pooled connection is checked
+    before use, so the requests after the restart reconnect by themselves instead of failing on a dead connection.
+    SQLite, a file, needs no such check."""
+    if not str(config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, **config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
+
+
 def check_production(app) -> None:
     """Refuse unsafe production settings with a clear message."""
+    shared_rate_limits(app.config)
+    server_engine_options(app.config)
     if app.config["ENV"] != "production":
         return
     url = app.config["SQLALCHEMY_DATABASE_URI"]
@@ -168,6 +218,12 @@ def check_production(app) -> None:
         raise ConfigurationError(
             "SQLite n'est pas prévu pour la production : définissez REGISTRY_DATABASE_URL "
             "(postgresql+psycopg://...) ou, en connaissance de cause, REGISTRY_ALLOW_SQLITE_IN_PRODUCTION=true."
+        )
+    if str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory") and app.config.get("RATELIMIT_ENABLED"):
+        raise ConfigurationError(
+            "En production, les compteurs de tentatives (connexion, mot de passe oublié, demande d'accès) doivent être "
+            "partagés par tous les serveurs : définissez REGISTRY_REDIS_URL=redis://... (ou "
+            "REGISTRY_RATELIMIT_STORAGE_URL=redis://...) ; voir README, Production."
         )
     app.config.update(
         SESSION_COOKIE_SECURE=True,

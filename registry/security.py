@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
 from datetime import timedelta
@@ -22,6 +23,29 @@ log = logging.getLogger(__name__)
 PRIVATE_BLUEPRINTS = {"auth", "partner"}
 #: Browser features the pages may ask for (the map may locate the visitor; nothing else).
 PERMISSIONS_POLICY = {"geolocation": "(self)", "camera": "()", "microphone": "()", "payment": "()"}
+
+
+class FromProxiesOnly:
+    """ProxyFix for the requests that come from the reverse proxy's address (nginx): X-Forwarded-For and
+    X-Forwarded-Proto of anyone else (a client reaching an app server directly) are dropped, not believed."""
+
+    def __init__(self, app, proxies: int, addresses):
+        self.app, self.networks = app, [ipaddress.ip_network(a, strict=False) for a in addresses]
+        self.fixed = ProxyFix(app, x_for=proxies, x_proto=proxies)
+
+    def from_proxy(self, address: str | None) -> bool:
+        try:
+            ip = ipaddress.ip_address(address or "")
+        except ValueError:
+            return False
+        return any(ip in network for network in self.networks)
+
+    def __call__(self, environ, start_response):
+        if self.from_proxy(environ.get("REMOTE_ADDR")):
+            return self.fixed(environ, start_response)
+        for name in ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST"):
+            environ.pop(name, None)
+        return self.app(environ, start_response)
 
 
 class RegistryTalisman(Talisman):
@@ -58,7 +82,9 @@ def init_security(app: Flask) -> None:
     production = app.config["ENV"] == "production"
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
     if proxies:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+        app.wsgi_app = FromProxiesOnly(
+            app.wsgi_app, proxies, app.config.get("TRUSTED_PROXY_ADDRESSES") or ("127.0.0.1", "::1")
+        )
     for key in ("REMEMBER_COOKIE_DURATION", "PERMANENT_SESSION_LIFETIME"):
         app.config[key] = timedelta(seconds=seconds(app.config[key]))
     talisman = RegistryTalisman()
@@ -80,11 +106,6 @@ def init_security(app: Flask) -> None:
     app.extensions["talisman"] = talisman
     app.after_request(no_store_private_pages)
     install_log_scrubber()
-    if production and str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory"):
-        log.warning(
-            "Rate limits kept in memory: with several worker processes each one counts apart. "
-            "Set REGISTRY_RATELIMIT_STORAGE_URL=redis://... (see README, Accounts)."
-        )
 
 
 def is_private_page() -> bool:

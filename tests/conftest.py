@@ -9,12 +9,29 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
 
 from registry import create_app
+from registry.auth.deferred import drain
 from registry.extensions import db
 from registry.services.reference.loading import load_reference
 
 CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+class ServerLikeClient(FlaskClient):
+    """Flask's test client, closing each response at once as a WSGI server does once it has sent it, then waiting
+    for the work a view left for after the response (registry/auth/deferred.py), so that it has run when the test
+    reads the result."""
+
+    def open(self, *args, buffered=True, **kwargs):
+        response = super().open(*args, buffered=buffered, **kwargs)
+        drain(timeout=30)
+        return response
+
+
+Flask.test_client_class = ServerLikeClient
 
 
 def pytest_addoption(parser):
@@ -242,3 +259,12 @@ def mine(app, client, orgs):
 
     sign_in(app, client, orgs[0])
     return orgs[0]
+
+
+@pytest.fixture
+def services(app, httpserver):
+    """The public services (company register, geocoder) answered by a loopback HTTP server: see
+    tests/connectors_support.py for the documented formats."""
+    from tests.connectors_support import pointed_at
+
+    yield from pointed_at(app, httpserver)

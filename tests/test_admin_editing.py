@@ -363,3 +363,12 @@ def test_admin_views_pass_no_messages_through_flask_g():
     assert '"_admin_filter_choices"' in (root / "registry" / "admin" / "filters.py").read_text(encoding="utf-8")
     for path in (root / "templates" / "admin").rglob("*.html"):
         assert not re.search(r"\bg\.\w", path.read_text(encoding="utf-8")), path
+
+
+def test_the_inline_contact_form_shows_the_personal_data_notice(app, client, auth, actor):
+    auth.as_role("officer")
+    for html in (edit_page(client, "actor", actor), client.get("/admin/actor/new/").get_data(as_text=True)):
+        notice = html[html.index('id="mention-contacts"') :]
+        assert "Mention d&#39;information" in notice or "Mention d'information" in notice
+        assert "dpo@mairie-lille.fr" in notice and "article 6-1-e du RGPD" in notice
+        assert notice.index("mention-contacts") < notice.index("contacts-")  # above the contact rows

@@ -63,10 +63,19 @@ def test_forgot_password_answers_the_same_for_known_and_unknown_addresses(client
 
 def test_reset_link_uses_the_configured_base_url_not_the_host_header(client, app, outbox):
     user = committed_user(app, role="officer")
-    ask_reset(client, user.email, base_url="http://evil.example")
+    ask_reset(client, user.email, base_url="http://127.0.0.1:8080")  # a trusted host, but not the public one
     link = reset_link(outbox, user.email)
     assert link.startswith("https://registre.example.test/mot-de-passe/")
-    assert "evil.example" not in outbox.text(outbox.to(user.email)[0])
+    assert "127.0.0.1" not in outbox.text(outbox.to(user.email)[0])
+
+
+def test_a_foreign_host_header_is_refused_without_a_redirect(client, app, outbox):
+    user = committed_user(app, role="officer")
+    for path in ("/", "/connexion", "/admin/", "/mot-de-passe-oublie", "/espace-partenaire/"):
+        response = client.get(path, base_url="http://evil.example")
+        assert response.status_code == 400 and "Location" not in response.headers, path
+    response = client.post("/mot-de-passe-oublie", base_url="http://evil.example", data={"email": user.email})
+    assert response.status_code == 400 and outbox.to(user.email) == []
 
 
 def test_reset_sets_the_password_without_signing_in_and_ends_other_sessions(client, app, outbox):
@@ -175,12 +184,23 @@ def test_reset_without_csrf_is_refused(client, app, outbox):
         ("court", "au moins 12 caractères"),
         ("motdepasse123", "trop facile à deviner"),
         ("soleil123456", "trop facile"),
+        ("Lille2026Lille", "trop facile"),  # the site's own words (issue 16)
+        ("Registre-ESS-Lille", "trop facile"),
+        ("Registre ESS Lille", "trop facile"),
     ],
 )
 def test_reset_refuses_weak_passwords_in_french(client, app, outbox, password, message):
     user = committed_user(app, role="officer")
     response = choose_password(client, reset_link_after(client, app, outbox, user), password)
     assert response.status_code == 200 and message in response.get_data(as_text=True)
+
+
+def test_passwords_built_from_the_persons_name_and_address_are_refused(client, app, outbox):
+    user = committed_user(app, role="officer", full_name="Dominique Vandenbroucke", email="d.vandenbroucke@asso.fr")
+    link = reset_link_after(client, app, outbox, user)
+    for password in ("Dominique-Vandenbroucke", "dominique.vandenbroucke", "Vandenbroucke2026!"):
+        response = choose_password(client, link, password)
+        assert response.status_code == 200 and "trop facile" in response.get_data(as_text=True), password
 
 
 def test_reset_accepts_a_long_passphrase_untruncated(client, app, outbox):

@@ -8,6 +8,15 @@ from registry.config import from_environment
 pytestmark = pytest.mark.no_database
 
 
+@pytest.fixture(autouse=True)
+def _limiter_off_afterwards():
+    """The limiter object is shared by every app of the test run: the production apps built here turn it on."""
+    from registry.extensions import limiter
+
+    yield
+    limiter.enabled = False
+
+
 def test_environment_variables_override(monkeypatch, tmp_path):
     monkeypatch.setenv("REGISTRY_DATABASE_URL", f"sqlite:///{tmp_path / 'env.sqlite'}")
     monkeypatch.setenv("REGISTRY_RENEWAL_WINDOW_DAYS", "60")
@@ -35,8 +44,42 @@ def test_production_refuses_sqlite_without_opt_in(monkeypatch):
     with pytest.raises(ConfigurationError, match="SQLite n'est pas prévu pour la production"):
         create_app()
     monkeypatch.setenv("REGISTRY_ALLOW_SQLITE_IN_PRODUCTION", "true")
+    monkeypatch.setenv("REGISTRY_RATELIMIT_STORAGE_URL", "redis://127.0.0.1:6379/0")
     app = create_app()
     assert app.config["SESSION_COOKIE_SECURE"] is True and app.debug is False
+
+
+def test_production_refuses_the_memory_rate_limit_store(monkeypatch):
+    monkeypatch.setenv("REGISTRY_ENV", "production")
+    monkeypatch.setenv("REGISTRY_SECRET_KEY", "x" * 64)
+    monkeypatch.setenv("REGISTRY_ALLOW_SQLITE_IN_PRODUCTION", "true")
+    monkeypatch.delenv("REGISTRY_RATELIMIT_STORAGE_URL", raising=False)
+    with pytest.raises(ConfigurationError, match="REGISTRY_REDIS_URL=redis://"):
+        create_app()
+    monkeypatch.setenv("REGISTRY_RATELIMIT_STORAGE_URL", "memory://")
+    with pytest.raises(ConfigurationError, match="compteurs de tentatives"):
+        create_app()
+    monkeypatch.setenv("REGISTRY_RATELIMIT_STORAGE_URL", "redis://127.0.0.1:6379/0")
+    assert create_app().config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
+    monkeypatch.delenv("REGISTRY_RATELIMIT_STORAGE_URL")
+    monkeypatch.setenv("REGISTRY_REDIS_URL", "redis://127.0.0.1:6379/1")  # the one Redis serves the limits too
+    assert create_app().config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/1"
+
+
+def test_trusted_hosts_come_from_the_base_url(monkeypatch):
+    monkeypatch.setenv("REGISTRY_ENV", "production")
+    monkeypatch.setenv("REGISTRY_SECRET_KEY", "x" * 64)
+    monkeypatch.setenv("REGISTRY_ALLOW_SQLITE_IN_PRODUCTION", "true")
+    monkeypatch.setenv("REGISTRY_RATELIMIT_STORAGE_URL", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("REGISTRY_BASE_URL", "https://registre-ess.lille.fr")
+    app = create_app()
+    assert app.config["TRUSTED_HOSTS"] == ["registre-ess.lille.fr"]
+    client = app.test_client()
+    for path in ("/", "/connexion", "/admin/", "/espace-partenaire/", "/mot-de-passe-oublie"):
+        response = client.get(path, base_url="https://evil.example")
+        assert response.status_code == 400, path
+        assert "evil.example" not in response.headers.get("Location", ""), path
+    assert client.get("/admin/", base_url="https://registre-ess.lille.fr").status_code == 302
 
 
 def test_development_secret_key_generated_once(tmp_path, monkeypatch):

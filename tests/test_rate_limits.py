@@ -115,3 +115,13 @@ def test_storage_comes_from_the_configuration(limited_app):
     assert isinstance(limiter.storage, MemoryStorage)
     limited_app(RATELIMIT_STORAGE_URI="redis://127.0.0.1:6399/0")
     assert isinstance(limiter.storage, RedisStorage)
+
+
+def test_sign_in_fails_closed_in_french_when_the_shared_store_is_down(limited_app):
+    # Nothing listens on port 9; errors are handled as in production, not propagated to the test.
+    app = limited_app(RATELIMIT_STORAGE_URI="redis://127.0.0.1:9/0", PROPAGATE_EXCEPTIONS=False)
+    for path, data in (("/connexion", {"password": "faux"}), ("/mot-de-passe-oublie", {})):
+        response = attempt(client_from(app, "10.9.0.1"), path, email="x@example.org", **data)
+        assert response.status_code == 503, path
+        assert "nous ne pouvons pas vérifier le nombre de tentatives" in response.get_data(as_text=True)
+    assert app.test_client().get("/").status_code == 200  # the rest of the site serves

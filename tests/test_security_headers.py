@@ -79,6 +79,12 @@ def test_production_adds_hsts_and_trusts_the_configured_proxy(database_url, tmp_
     response = app.test_client().get("/", headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"})
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
     assert seen == [("203.0.113.9", True)]  # rate limits count the client, not the proxy
+    direct = app.test_client()
+    direct.environ_base["REMOTE_ADDR"] = "198.51.100.4"  # not nginx: its X-Forwarded-* are not believed
+    direct.get(
+        "/", base_url="http://localhost", headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
+    )
+    assert seen[-1] == ("198.51.100.4", False)
 
 
 def test_csp_allows_the_map_tiles_and_nothing_else_remote(client):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import flash, request
+from flask import current_app, flash, render_template, request, url_for
 from flask_admin.contrib.sqla.form import InlineModelConverter
 from flask_admin.form import BaseForm, rules
 from flask_admin.model.form import InlineFormAdmin
@@ -16,6 +16,7 @@ from registry.admin import filters as f
 from registry.admin.base import SecureModelView
 from registry.admin.formatting import format_date, record_link
 from registry.admin.merge import MergeMixin
+from registry.admin.lookups_services import ServiceLookups
 from registry.extensions import db
 from registry.models import (
     Actor,
@@ -43,6 +44,14 @@ from registry.services.reference.labels import field_labels
 CONFIRM_PLACE = "confirm_place"
 
 
+class LocationPicker(rules.BaseRule):
+    """Form rule: the partner space's map picker under Latitude / Longitude (its scripts: ActorView.extra_js)."""
+
+    def __call__(self, form, form_opts=None, field_args=None):
+        # An autoescaped template's output: safe HTML already.
+        return Markup(render_template("admin/registry/location_picker.html"))  # noqa: S704
+
+
 class ContactInline(InlineFormAdmin):
     """A contact person in the actor form; checked by ``clean_contact`` and audited as its own record by the one
     write (``audited_children`` of ActorView), its messages shown on its row."""
@@ -51,6 +60,20 @@ class ContactInline(InlineFormAdmin):
     form_columns = ("id", "full_name", "role", "email", "phone", "public")
     form_label = "Contact"
     column_labels = field_labels("Contact")
+
+
+class ContactNotice(rules.BaseRule):
+    """The personal-data notice above the contact rows, as the partner space shows it (SECURITY.md item 34)."""
+
+    def __call__(self, form, form_opts=None, field_args=None):
+        config = current_app.config
+        return Markup(  # noqa: S704 (an autoescaped template's output)
+            render_template(
+                "admin/_contact_notice.html",
+                organisation=config["ORGANISATION_NAME"],
+                dpo_contact=config["DPO_CONTACT"],
+            )
+        )
 
 
 def _review_badge(view, context, model):
@@ -84,7 +107,7 @@ def _esus_expiring_clause():
     return sa.and_(Actor.esus_date.is_not(None), Actor.esus_date <= limit)
 
 
-class ActorView(MergeMixin, SecureModelView):
+class ActorView(MergeMixin, ServiceLookups, SecureModelView):
     """Actors: the columns an officer scans, folded search, the filters of the plan."""
 
     allow_export = True
@@ -140,24 +163,43 @@ class ActorView(MergeMixin, SecureModelView):
         rules.FieldSet(("siret", "rna", "ape_code", "esus_date", "siae_type"), "Identifiants et agréments"),
         rules.FieldSet(("axes", "sectors", "quartier"), "Place dans le plan ESS"),
         rules.FieldSet(("website", "email", "phone", "show_contact_details", "address", "postcode", "commune",
-                        "latitude", "longitude", CONFIRM_PLACE), "Coordonnées de la structure"),
+                        "latitude", "longitude", LocationPicker(), CONFIRM_PLACE), "Coordonnées de la structure"),
         rules.FieldSet(("employees", "volunteers", "founding_year"), "Chiffres clés"),
-        rules.FieldSet(("contacts",), "Personnes à contacter (données personnelles)"),
+        rules.FieldSet((ContactNotice(), "contacts"), "Personnes à contacter (données personnelles)"),
     )  # fmt: skip
     form_args = {
         "slug": {"description": "Laissez vide pour la calculer à partir du nom.", "validators": [Optional()]},
         "postcode": {"description": "5 chiffres (59000)."},
+        "commune": {
+            "description": "Laissez vide pour Lille (59000, 59800, 59777), Lomme (59160) ou Hellemmes "
+            "(59260) : elle est déduite du code postal."
+        },
         "phone": {"description": "10 chiffres, espaces ou points acceptés (03 20 49 50 00)."},
         "siret": {"description": "14 chiffres, espaces acceptés."},
         "published": {
             "description": "Une nouvelle fiche reste hors du site public tant qu'un agent ne l'a pas publiée."
         },
-        "legal_form": {"query_factory": lambda: db.session.scalars(sa.select(LegalForm).order_by(LegalForm.label))},
+        "legal_form": {"query_factory": lambda: db.session.scalars(sa.select(LegalForm).order_by(LegalForm.sort_name))},
     }
     form_typed_lengths = {"siret": 20, "rna": 12, "ape_code": 8, "postcode": 8, "phone": 25}
     form_widget_args = {"description": {"rows": 4}}
     inline_models = (ContactInline(Contact),)
     inline_model_form_converter = InlineModelConverter
+
+    @property
+    def extra_css(self) -> list[str]:
+        return [url_for("static", filename="vendor/leaflet/leaflet.css")] if self._picks_location() else []
+
+    @property
+    def extra_js(self) -> list[str]:
+        if not self._picks_location():
+            return []
+        return [url_for("static", filename=name) for name in ("vendor/leaflet/leaflet.js", "js/location-picker.js")]
+
+    @staticmethod
+    def _picks_location() -> bool:
+        """The page is the actor form (creation or edit): the map picker's scripts are loaded there only."""
+        return (request.endpoint or "").rpartition(".")[2] in ("create_view", "edit_view")
 
     def on_model_change(self, form, model, is_created):
         """A place outside the territory, typed now, is a warning to confirm with the form's check box."""
@@ -184,6 +226,8 @@ class ActorView(MergeMixin, SecureModelView):
             kwargs["partner_changed"] = actors_with_pending_changes(self.db_session, ids)
         model = kwargs.get("model")
         editing = template == self.edit_template and model is not None
+        if editing:
+            self.flash_closed_establishment(model)
         if editing and actor_has_unpublishable_subsidy(self.db_session, model):
             flash(
                 "Cet acteur a une subvention à publier (décret n° 2017-779) mais ni SIRET ni numéro RNA : "

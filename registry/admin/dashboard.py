@@ -19,11 +19,13 @@ from registry.admin.xlsx import table_to_xlsx
 from registry.downloads import XLSX_MIMETYPE
 from registry.extensions import db
 from registry.services.accounts.abilities import EXPORT, WRITE, has_ability
+from registry.services.connectors.checks import closed_establishments, positions_to_check
 from registry.services.history.as_of import parse_day, registry_as_of
 from registry.services.history.display import PARIS
 from registry.services.history.review import count_pending
 from registry.services.public.publication import count_pending_conventions
 from registry.services.public.reports import count_open_reports
+from registry.services.public.versions import data_version
 from registry.services.reporting import dashboard as figures
 from registry.services.reporting.charts import amounts_caption, dashboard_charts
 from registry.services.reporting.digest import RECIPIENT_ROLES, is_subscribed, set_subscription
@@ -61,14 +63,17 @@ def _data_changed(session, flush_context) -> None:
 
 
 def _tables(session, filters: Filters) -> tuple[dict[str, figures.Table], datetime]:
-    """Every figure under ``filters``, computed by the database at most once per CACHE_SECONDS (and after each
-    local write)."""
-    key = (id(current_app._get_current_object()), str(session.get_bind().url), filters.args)
-    cached = _cache.get(key)
+    """Every figure under ``filters``, computed by the database at most once per CACHE_SECONDS, and again as soon
+    as the data version moves (a write through any app server: Redis, or read from the database)."""
+    version = data_version(session)
+    key = (id(current_app._get_current_object()), str(session.get_bind().url), filters.args, version)
+    cached = _cache.get(key) if version is not None else None
     now = time.monotonic()
     if cached and cached[0] == _current_generation[0] and now - cached[1] < CACHE_SECONDS:
         return cached[2], cached[3]
     tables = {name: build(session, filters) for name, build in FIGURES.items()}
+    for old in [k for k in _cache if k[3] != version]:
+        del _cache[old]  # older versions are dead
     while len(_cache) >= CACHE_ENTRIES:
         _cache.pop(next(iter(_cache)))
     _cache[key] = (_current_generation[0], now, tables, datetime.now(PARIS))
@@ -119,7 +124,8 @@ class DashboardView(SecureIndexView):
         tables, computed_at = _figures(filters, day)
         filter_args = dict(filters.args) | ({"date": f"{day:%d/%m/%Y}"} if day else {})
         window = current_app.config["RENEWAL_WINDOW_DAYS"]
-        pending = count_pending(session) if has_ability(current_user, WRITE) else None
+        writer = has_ability(current_user, WRITE)
+        pending = count_pending(session) if writer else None
         return self.render(
             "admin/dashboard.html",
             tables=tables,
@@ -135,7 +141,9 @@ class DashboardView(SecureIndexView):
             pending=pending,
             pending_conventions=count_pending_conventions(session),
             may_export=has_ability(current_user, EXPORT),
-            open_reports=count_open_reports(session) if has_ability(current_user, WRITE) else 0,
+            open_reports=count_open_reports(session) if writer else 0,
+            closed_establishments=closed_establishments(session) if writer else [],
+            positions_to_check=positions_to_check(session) if writer else [],
             record_url=record_url,
             digest=is_subscribed(session, current_user) if current_user.role in RECIPIENT_ROLES else None,
             review_url=self.review_url(),

@@ -63,14 +63,16 @@ EXPORT_FORMATTERS = {**TYPE_FORMATTERS, type(None): lambda view, value, name: ""
 
 #: Inline lists' wording {relation: (a row's legend, a new row's legend, the add button)}.
 INLINE_WORDING = {
-    "contacts": ("Contact", "Nouveau contact", "Ajouter un contact"),
-    "partners": ("Partenaire", "Nouveau partenaire", "Ajouter un partenaire"),
+    "contacts": ("Contact", "Nouveau contact", "Ajouter un contact", "Retirer ce contact du formulaire ?"),
+    "partners": ("Partenaire", "Nouveau partenaire", "Ajouter un partenaire", "Retirer ce partenaire du formulaire ?"),
 }
 
 
-def inline_wording(relation: str, label: str) -> tuple[str, str, str]:
-    """The French words of an inline list (template global: macros imported without context read it)."""
-    return INLINE_WORDING.get(relation) or (label, f"Nouvelle ligne « {label} »", f"Ajouter une ligne « {label} »")
+def inline_wording(relation: str, label: str) -> tuple[str, str, str, str]:
+    """The French words of an inline list: row title, new row, add button, remove question (template global:
+    macros imported without context read it)."""
+    return INLINE_WORDING.get(relation) or (label, f"Nouvelle ligne « {label} »", f"Ajouter une ligne « {label} »",
+                                            f"Retirer cette ligne « {label} » du formulaire ?")  # fmt: skip
 
 
 def money(view, context, model, name):

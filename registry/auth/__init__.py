@@ -43,3 +43,6 @@ def init_auth(app: Flask) -> None:
     login_manager.login_message = "Identifiez-vous pour accéder à cette page."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
+    from registry.auth.deferred import init_deferred
+
+    init_deferred(app)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, url_for
 
+from registry.auth.deferred import after_response
 from registry.auth.forms import AccountRequestForm
 from registry.auth.limits import account_request_limits
-from registry.extensions import db
-from registry.services.accounts.requests import submit_account_request
+from registry.services.accounts.requests import check_account_request, record_account_request
 from registry.services.records.errors import ValidationErrors
 
 #: The only answer to a request, whether the address is known or not.
@@ -33,8 +33,7 @@ def request_access():
     form = AccountRequestForm()
     if form.validate_on_submit():
         try:
-            submit_account_request(
-                db.session,
+            fields = check_account_request(
                 full_name=form.full_name.data,
                 email=form.email.data,
                 requested_role=form.requested_role.data,
@@ -43,11 +42,10 @@ def request_access():
                 message=form.message.data,
             )
         except ValidationErrors as exc:
-            db.session.rollback()
             for name, message in exc.errors.items():
                 getattr(form, name, form.full_name).errors = [message]
         else:
-            db.session.commit()
+            after_response(record_account_request, **fields)  # same answer, same time, for every address
             flash(REQUEST_RECEIVED, "success")
             return redirect(url_for("public.home"))
     return render_template("auth/request_access.html", form=form, **legal_notice_context())

@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, session, url_for
 from flask_login import current_user, logout_user
 
+from registry.auth.deferred import after_response
 from registry.auth.forms import ForgotPasswordForm, SetPasswordForm
 from registry.auth.limits import forgot_password_limits
 from registry.extensions import db
@@ -32,8 +33,7 @@ def forgot_password():
     """ "Mot de passe oublié ?": e-mails a one-hour link when the address has an active account."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        request_password_reset(db.session, form.email.data)
-        db.session.commit()
+        after_response(request_password_reset, form.email.data)  # same answer, same time, for every address
         flash(RESET_SENT, "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot_password.html", form=form, minutes=max_age("reset") // 60)

@@ -3,6 +3,7 @@
 from registry.models.accounts import AccountRequest, User
 from registry.models.actors import Actor, ActorSlugRedirect, Contact, actor_axes, actor_sectors
 from registry.models.audit import AuditEvent, ImportBatch
+from registry.models.checks import ReferenceCheck
 from registry.models.digest import DigestDelivery, DigestSubscription
 from registry.models.enums import (
     ActorStatus,
@@ -62,6 +63,7 @@ __all__ = [
     "PaymentTerms",
     "ProgrammeStatus",
     "Quartier",
+    "ReferenceCheck",
     "RequestStatus",
     "RequestedRole",
     "Role",

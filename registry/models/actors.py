@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm as so
 
 from registry.extensions import db
-from registry.models.base import Timestamped, Versioned, enum_type, non_negative, utcnow
+from registry.models.base import SortedByName, Timestamped, Versioned, enum_type, non_negative, utcnow
 from registry.models.enums import ActorStatus, SiaeType
 from registry.models.reference import Axis, LegalForm, Quartier, Sector
 
@@ -30,7 +30,7 @@ actor_sectors = sa.Table(
 )
 
 
-class Actor(Timestamped, Versioned, db.Model):
+class Actor(SortedByName, Timestamped, Versioned, db.Model):
     """An organisation of the social and solidarity economy."""
 
     __tablename__ = "actors"

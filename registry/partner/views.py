@@ -17,12 +17,13 @@ from registry.models import Contact, Partnership
 from registry.partner import records
 from registry.partner.forms import ProfileForm
 from registry.services.accounts.abilities import OWN_ACTOR, has_ability
+from registry.services.connectors.comparison import PARTNER_FIELDS, recorded_from_actor
 from registry.services.public.records import public_contacts
 from registry.services.records import editing
 from registry.services.records.actors import MIN_PRESENTATION_LENGTH
 from registry.services.records.errors import ValidationErrors
 from registry.services.records.partner_space import completeness, note_forged_fields, update_profile
-from registry.web import require
+from registry.web import jsonify_message, lookup_limit, position_lookup, require, siret_lookup
 from registry.workbook import columns as cols
 from registry.workbook.exporter import export_queries
 
@@ -121,6 +122,27 @@ def profile():
         tile_url=current_app.config["MAP_TILE_URL"],
         tile_attribution=current_app.config["MAP_TILE_ATTRIBUTION"],
     )
+
+
+@bp.route("/profil/repertoire-sirene", methods=("POST",))
+@require(OWN_ACTOR)
+@lookup_limit
+def sirene_lookup():
+    """The register's values for the organisation's own SIRET beside its profile (JSON); only the fields a partner
+    may change can be applied, the others are shown to write to the city about."""
+    actor = current_user.actor
+    if not actor.siret:
+        return jsonify_message(422, "Votre fiche n'a pas de SIRET : la Ville le renseigne sur demande.")
+    typed = {name: request.form[name] for name in PARTNER_FIELDS if name in request.form}
+    return siret_lookup(actor.siret, {**recorded_from_actor(actor), **typed}, partner=True, actor=actor)
+
+
+@bp.route("/profil/geolocaliser", methods=("POST",))
+@require(OWN_ACTOR)
+@lookup_limit
+def geocode_lookup():
+    """A proposed position for the address typed in the profile form (JSON)."""
+    return position_lookup(request.form)
 
 
 @bp.route("/partenariats")

@@ -102,6 +102,7 @@ def index():
             "resources": {
                 "actors": url_for("api.actors"),
                 "actors_geojson": url_for("api.actors_geojson"),
+                "actors_map_feed": url_for("api.actors_map_feed"),
                 "initiatives": url_for("api.initiatives"),
                 "loan_programmes": url_for("api.loan_programmes"),
                 "reference": url_for("api.reference"),
@@ -158,6 +159,14 @@ def actors_geojson():
     }
     response = Response(json.dumps(body, ensure_ascii=False), mimetype="application/geo+json")
     return cache_data(response, last_change(db.session))
+
+
+@api_bp.route("/actors.gogocarto.json")
+def actors_map_feed():
+    """Public actors in GoGoCarto's element format, the feed of the ESS maps (``depuis``: those changed since)."""
+    from registry.public.ess_maps import map_feed_response
+
+    return map_feed_response("json")
 
 
 @api_bp.route("/initiatives")
@@ -255,7 +264,7 @@ def reference():
             ],
             "sectors": [
                 {"code": s.code, "label": s.label, "strategic": s.strategic}
-                for s in session.scalars(select(Sector).order_by(Sector.label))
+                for s in session.scalars(select(Sector).order_by(Sector.sort_name))
             ],
             "legal_families": [{"code": f.value, "label": f.label} for f in LegalFamily],
             "initiative_statuses": [{"code": s.value, "label": s.label} for s in InitiativeStatus],

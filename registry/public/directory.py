@@ -10,6 +10,7 @@ from registry.extensions import db
 from registry.models import Axis, InitiativeStatus, LegalFamily, Quartier, Sector
 from registry.public import exports
 from registry.public.fields import ACTOR_FIELDS, INITIATIVE_FIELDS
+from registry.public.structured_data import actor_json_ld, initiative_json_ld
 from registry.public.views import bp
 from registry.services.public import directory
 from registry.services.public import records as public_records
@@ -134,6 +135,7 @@ def actor(slug: str):
         initiatives=public_records.initiatives_of(db.session, record),
         programmes=public_records.programmes_of(db.session, record),
         esus_current=directory.esus_is_current(record.esus_date),
+        structured_data=actor_json_ld(record),
     )
 
 
@@ -147,4 +149,4 @@ def initiatives():
 def initiative(slug: str):
     """One public initiative: its lead actor, public partners, quartiers, axes and results."""
     record = or_404(public_records.public_initiative(db.session, slug))
-    return render_template("public/initiative.html", initiative=record)
+    return render_template("public/initiative.html", initiative=record, structured_data=initiative_json_ld(record))

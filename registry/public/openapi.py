@@ -1,186 +1,27 @@
-"""The OpenAPI 3.1 document of the API, built from the data dictionary so the two cannot drift apart."""
+"""The OpenAPI 3.1 document of the API, built from the data dictionary so the two cannot drift apart (its
+building blocks: ``openapi_parts``)."""
 
 from __future__ import annotations
 
 from flask import current_app
 
-from registry.public.fields import ACTOR_FIELDS, INITIATIVE_FIELDS, PROGRAMME_FIELDS, Field
+from registry.public.fields import ACTOR_FIELDS, INITIATIVE_FIELDS, PROGRAMME_FIELDS
 from registry.public.limits import DEFAULT_LIMIT, GEOJSON_MAX_LIMIT, MAX_LIMIT
-
-#: JSON Schema of the flat values, per field key (anything else is a nullable string).
-FLAT_TYPES = {
-    "esus": {"type": "boolean"},
-    "city_wide": {"type": "boolean"},
-    "latitude": {"type": ["number", "null"]},
-    "longitude": {"type": ["number", "null"]},
-    "employees": {"type": ["integer", "null"]},
-    "volunteers": {"type": ["integer", "null"]},
-    "founding_year": {"type": ["integer", "null"]},
-    "max_duration_months": {"type": ["integer", "null"]},
-    "jobs_created": {"type": ["integer", "null"]},
-    "people_trained": {"type": ["integer", "null"]},
-    "people_reached": {"type": ["integer", "null"]},
-    "slug": {"type": "string"},
-    "name": {"type": "string"},
-    "title": {"type": "string"},
-    "url": {"type": "string", "format": "uri"},
-    "updated_at": {"type": "string", "format": "date-time"},
-}
-DECIMALS = {"budget", "city_funding", "min_amount", "max_amount", "nominal_rate", "borrower_rate", "yearly_envelope"}
-
-
-def _field_schema(field: Field) -> dict:
-    if field.schema:
-        schema = dict(field.schema)
-    elif field.key in FLAT_TYPES:
-        schema = dict(FLAT_TYPES[field.key])
-    elif field.key in DECIMALS:
-        schema = {"type": ["string", "null"], "pattern": r"^-?\d+(\.\d+)?$"}
-    else:
-        schema = {"type": ["string", "null"]}
-    schema["description"] = field.description
-    return schema
-
-
-def _object(fields: list[Field], extra: dict | None = None) -> dict:
-    properties = {f.key: _field_schema(f) for f in fields}
-    properties.update(extra or {})
-    return {"type": "object", "properties": properties, "required": [f.key for f in fields]}
-
-
-def _query(name: str, description: str, schema: dict | None = None) -> dict:
-    return {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "description": description,
-        "schema": schema or {"type": "string"},
-    }
-
-
-def _path(name: str, description: str) -> dict:
-    return {"name": name, "in": "path", "required": True, "description": description, "schema": {"type": "string"}}
-
-
-COMMON_FILTERS = [
-    _query(
-        "q",
-        "Recherche sans tenir compte des accents ni de la casse (nom, description, secteurs).",
-        {"type": "string", "maxLength": 200},
-    ),
-    _query("axe", "Code d'un axe du plan (voir /reference)."),
-    _query("quartier", "Code d'un quartier (voir /reference)."),
-    _query("secteur", "Code d'un secteur (voir /reference)."),
-]
-ACTOR_FILTERS = [
-    *COMMON_FILTERS,
-    _query(
-        "famille",
-        "Famille juridique de l'ESS.",
-        {"type": "string", "enum": ["association", "cooperative", "mutuelle", "fondation", "societe_ess"]},
-    ),
-    _query(
-        "esus",
-        "1 : seulement les acteurs ayant un agrément ESUS en cours de validité.",
-        {"type": "string", "enum": ["0", "1"]},
-    ),
-]
-INITIATIVE_FILTERS = [
-    *COMMON_FILTERS,
-    _query(
-        "statut",
-        "Statut de l'initiative.",
-        {"type": "string", "enum": ["planned", "ongoing", "completed", "abandoned"]},
-    ),
-]
-
-
-def _paging(max_limit: int, default: int) -> list[dict]:
-    return [
-        _query(
-            "page",
-            "Numéro de page (à partir de 1).",
-            {"type": "integer", "minimum": 1, "maximum": 100000, "default": 1},
-        ),
-        _query(
-            "limit",
-            f"Éléments par page (au plus {max_limit}).",
-            {"type": "integer", "minimum": 1, "maximum": max_limit, "default": default},
-        ),
-    ]
-
-
-def _ok(schema: dict, description: str = "Réponse", media: str = "application/json") -> dict:
-    return {
-        "description": description,
-        "headers": {
-            "ETag": {
-                "description": "Étiquette du contenu (requêtes conditionnelles If-None-Match).",
-                "schema": {"type": "string"},
-            },
-            "Last-Modified": {
-                "description": "Dernière modification des données publiques.",
-                "schema": {"type": "string"},
-            },
-        },
-        "content": {media: {"schema": schema}},
-    }
-
-
-ERRORS = {
-    "304": {"description": "Non modifié depuis la version que le client possède."},
-    "400": {
-        "description": "Paramètre invalide.",
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-    },
-    "404": {
-        "description": "Introuvable ou non publié.",
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-    },
-}
-
-
-def _listing(item_ref: str) -> dict:
-    return {
-        "type": "object",
-        "required": ["data", "meta", "links"],
-        "properties": {
-            "data": {"type": "array", "items": {"$ref": item_ref}},
-            "meta": {"$ref": "#/components/schemas/PageMeta"},
-            "links": {"type": "object", "additionalProperties": {"type": "string"}},
-        },
-    }
-
-
-def _single(item_ref: str) -> dict:
-    return _data({"$ref": item_ref})
-
-
-def _data(schema: dict) -> dict:
-    """A document whose ``data`` member follows ``schema``."""
-    return {"type": "object", "required": ["data"], "properties": {"data": schema}}
-
-
-def _operation(operation_id: str, summary: str, parameters: list, response: dict, *, errors=("304", "400")) -> dict:
-    return {
-        "get": {
-            "operationId": operation_id,
-            "summary": summary,
-            "parameters": parameters,
-            "responses": {"200": response, **{code: ERRORS[code] for code in errors}},
-        }
-    }
-
-
-def _repayment_schema() -> dict:
-    money = {"type": "string", "pattern": r"^-?\d+(\.\d+)?$"}
-    return {
-        "type": ["object", "null"],
-        "properties": dict.fromkeys(
-            ("annual_rate", "monthly_payment", "last_payment", "total_paid", "total_interest"), money
-        ),
-        "required": ["annual_rate", "monthly_payment", "last_payment", "total_paid", "total_interest"],
-    }
+from registry.public.openapi_parts import (
+    ACTOR_FILTERS,
+    INITIATIVE_FILTERS,
+    data_document,
+    listing,
+    map_feed_schema,
+    object_schema,
+    ok,
+    operation,
+    paging,
+    path_parameter,
+    query,
+    repayment_schema,
+    single,
+)
 
 
 def build_document() -> dict:
@@ -220,18 +61,18 @@ def build_document() -> dict:
         },
         "servers": [{"url": "/api/v1"}],
         "paths": {
-            "/actors": _operation(
+            "/actors": operation(
                 "listActors",
                 "Acteurs publiés",
-                [*ACTOR_FILTERS, *_paging(MAX_LIMIT, DEFAULT_LIMIT)],
-                _ok(_listing("#/components/schemas/Actor")),
+                [*ACTOR_FILTERS, *paging(MAX_LIMIT, DEFAULT_LIMIT)],
+                ok(listing("#/components/schemas/Actor")),
             ),
-            "/actors/{slug}": _operation(
+            "/actors/{slug}": operation(
                 "getActor",
                 "Un acteur publié",
-                [_path("slug", "Référence de l'acteur.")],
-                _ok(
-                    _data(
+                [path_parameter("slug", "Référence de l'acteur.")],
+                ok(
+                    data_document(
                         {
                             "allOf": [
                                 {"$ref": "#/components/schemas/Actor"},
@@ -242,30 +83,42 @@ def build_document() -> dict:
                 ),
                 errors=("304", "404"),
             ),
-            "/actors.geojson": _operation(
+            "/actors.geojson": operation(
                 "actorsGeoJSON",
                 "Acteurs localisés (GeoJSON)",
-                [*ACTOR_FILTERS, *_paging(GEOJSON_MAX_LIMIT, GEOJSON_MAX_LIMIT)],
-                _ok(feature_collection, media="application/geo+json"),
+                [*ACTOR_FILTERS, *paging(GEOJSON_MAX_LIMIT, GEOJSON_MAX_LIMIT)],
+                ok(feature_collection, media="application/geo+json"),
             ),
-            "/initiatives": _operation(
+            "/actors.gogocarto.json": operation(
+                "actorsMapFeed",
+                "Acteurs publiés au format des cartes GoGoCarto (Carteco)",
+                [
+                    query(
+                        "depuis",
+                        "Seulement les acteurs modifiés depuis cette date (AAAA-MM-JJ, ou date et heure ISO 8601).",
+                        {"type": "string", "maxLength": 40},
+                    )
+                ],
+                ok(map_feed_schema()),
+            ),
+            "/initiatives": operation(
                 "listInitiatives",
                 "Initiatives publiées",
-                [*INITIATIVE_FILTERS, *_paging(MAX_LIMIT, DEFAULT_LIMIT)],
-                _ok(_listing("#/components/schemas/Initiative")),
+                [*INITIATIVE_FILTERS, *paging(MAX_LIMIT, DEFAULT_LIMIT)],
+                ok(listing("#/components/schemas/Initiative")),
             ),
-            "/initiatives/{slug}": _operation(
+            "/initiatives/{slug}": operation(
                 "getInitiative",
                 "Une initiative publiée",
-                [_path("slug", "Référence de l'initiative.")],
-                _ok(_single("#/components/schemas/Initiative")),
+                [path_parameter("slug", "Référence de l'initiative.")],
+                ok(single("#/components/schemas/Initiative")),
                 errors=("304", "404"),
             ),
-            "/loan-programmes": _operation(
+            "/loan-programmes": operation(
                 "listLoanProgrammes",
                 "Programmes de prêts bonifiés",
                 [],
-                _ok(
+                ok(
                     {
                         "type": "object",
                         "required": ["data", "meta"],
@@ -277,34 +130,34 @@ def build_document() -> dict:
                 ),
                 errors=("304",),
             ),
-            "/loan-programmes/{slug}": _operation(
+            "/loan-programmes/{slug}": operation(
                 "getLoanProgramme",
                 "Un programme de prêt",
-                [_path("slug", "Référence du programme.")],
-                _ok(_single("#/components/schemas/LoanProgramme")),
+                [path_parameter("slug", "Référence du programme.")],
+                ok(single("#/components/schemas/LoanProgramme")),
                 errors=("304", "404"),
             ),
-            "/loan-programmes/{slug}/simulation": _operation(
+            "/loan-programmes/{slug}/simulation": operation(
                 "simulateLoan",
                 "Simulation de remboursement",
                 [
-                    _path("slug", "Référence du programme."),
+                    path_parameter("slug", "Référence du programme."),
                     {
-                        **_query("montant", "Montant emprunté en euros (1500 ou 1 500,50).", {"type": "string"}),
+                        **query("montant", "Montant emprunté en euros (1500 ou 1 500,50).", {"type": "string"}),
                         "required": True,
                     },
-                    {**_query("duree", "Durée en mois.", {"type": "string"}), "required": True},
+                    {**query("duree", "Durée en mois.", {"type": "string"}), "required": True},
                 ],
-                _ok(
-                    _data(
+                ok(
+                    data_document(
                         {
                             "type": "object",
                             "required": ["amount", "months", "borrower", "nominal", "subsidy_saving"],
                             "properties": {
                                 "amount": {"type": "string"},
                                 "months": {"type": "integer"},
-                                "borrower": _repayment_schema(),
-                                "nominal": _repayment_schema(),
+                                "borrower": repayment_schema(),
+                                "nominal": repayment_schema(),
                                 "subsidy_saving": {"type": ["string", "null"]},
                             },
                         }
@@ -312,17 +165,15 @@ def build_document() -> dict:
                 ),
                 errors=("304", "400", "404"),
             ),
-            "/reference": _operation(
-                "getReference", "Valeurs des filtres", [], _ok({"type": "object"}), errors=("304",)
-            ),
-            "/": _operation("getIndex", "Ressources de l'API", [], _ok({"type": "object"}), errors=("304",)),
-            "/openapi.json": _operation("getOpenAPI", "Ce document", [], _ok({"type": "object"}), errors=("304",)),
+            "/reference": operation("getReference", "Valeurs des filtres", [], ok({"type": "object"}), errors=("304",)),
+            "/": operation("getIndex", "Ressources de l'API", [], ok({"type": "object"}), errors=("304",)),
+            "/openapi.json": operation("getOpenAPI", "Ce document", [], ok({"type": "object"}), errors=("304",)),
         },
         "components": {
             "schemas": {
-                "Actor": _object(ACTOR_FIELDS),
-                "Initiative": _object(INITIATIVE_FIELDS),
-                "LoanProgramme": _object(PROGRAMME_FIELDS),
+                "Actor": object_schema(ACTOR_FIELDS),
+                "Initiative": object_schema(INITIATIVE_FIELDS),
+                "LoanProgramme": object_schema(PROGRAMME_FIELDS),
                 "PageMeta": {
                     "type": "object",
                     "required": ["total", "page", "limit", "pages"],

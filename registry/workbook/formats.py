@@ -4,7 +4,8 @@
 - .ods (LibreOffice) and legacy .xls: python-calamine, after the same bounds as for .xlsx (zip entries, sizes
   and ratios, no DTD or entity for .ods) and a bound on the sheet's grid (calamine builds it densely);
   formulas are never run: the values the spreadsheet saved are read;
-- .csv: ``csv_reader`` (encoding and dialect detected, one sheet chosen by its headers).
+- .csv: ``csv_reader`` (encoding and dialect detected, one sheet chosen by its headers);
+- a GoGoCarto / Carteco map export, JSON or CSV (its English field names): ``map_import``, as the Acteurs sheet.
 
 ``read_file`` returns the sheet names, the wanted sheets and what was detected, in French, for the preview.
 """
@@ -18,7 +19,7 @@ from datetime import date, datetime
 
 import python_calamine
 
-from registry.workbook import csv_reader
+from registry.workbook import csv_reader, map_import
 from registry.workbook.cells import is_blank
 from registry.workbook.reader import (
     OLE_MAGIC,
@@ -54,7 +55,23 @@ def read_file(
     if data.startswith((b"PK\x03\x04", OLE_MAGIC, b"%PDF")) or _is_html(data) or not csv_reader.looks_like_text(data):
         names, sheets = read_sheets(data, wanted=wanted, max_rows=max_rows)
         return names, sheets, "Classeur Excel (.xlsx)"
-    sheet, detected = csv_reader.read_csv(data, max_rows=max_rows, choose_sheet=choose_sheet)
+    if map_import.looks_like_json(data):
+        sheet, detected = map_import.read_json(data, max_rows=max_rows)
+        return [sheet.name], [sheet], detected
+    from_map = []
+
+    def choose(header_row: dict) -> str:
+        try:
+            return choose_sheet(header_row)
+        except WorkbookRejected:
+            if not map_import.is_map_header(header_row):
+                raise
+            from_map.append(True)
+            return map_import.SHEET_NAME
+
+    sheet, detected = csv_reader.read_csv(data, max_rows=max_rows, choose_sheet=choose)
+    if from_map:
+        sheet, detected = map_import.from_csv(sheet, detected, max_rows)
     return [sheet.name], [sheet] if wanted(sheet.name) else [], detected
 
 

@@ -26,6 +26,8 @@ from registry.workbook import columns as cols
 from registry.workbook.bulk import insert_new
 from registry.workbook.formats import read_file
 from registry.workbook.headers import sheet_for_headers
+from registry.workbook.map_import import MAP_ACTORS
+from registry.workbook.map_import import SOURCE as MAP_SOURCE
 from registry.workbook.plan import Planner
 from registry.workbook.reader import RawSheet, WorkbookRejected
 from registry.workbook.report import ImportReport
@@ -63,7 +65,7 @@ def read_workbook(data: bytes, report: ImportReport, max_rows: int | None = None
             report.warning(name, None, "", "", "Feuille inconnue : elle est ignorée.")
     by_spec: dict = {}
     for raw in raw_sheets:
-        spec = cols.SHEETS_BY_KEY[cols.header_key(raw.name)]
+        spec = MAP_ACTORS if raw.source == MAP_SOURCE else cols.SHEETS_BY_KEY[cols.header_key(raw.name)]
         if spec in by_spec:
             report.error(raw.name, None, "", "", f"Deux feuilles « {spec.name} » : gardez-en une seule.")
             continue
@@ -77,7 +79,8 @@ def read_workbook(data: bytes, report: ImportReport, max_rows: int | None = None
                 f"Lecture arrêtée à la ligne {raw.stopped_at} : plus de 10 000 lignes vides se suivent, "
                 "la suite de la feuille est ignorée.",
             )
-    sheets = [(spec, by_spec[spec]) for spec in cols.SHEETS if spec in by_spec]
+    order = [cols.header_key(s.name) for s in cols.SHEETS]
+    sheets = sorted(by_spec.items(), key=lambda item: order.index(cols.header_key(item[0].name)))
     if not report.errors:
         if not sheets:
             expected = ", ".join(f"« {s.name} »" for s in cols.SHEETS)

@@ -239,6 +239,10 @@ class Planner:
         else:
             for col, value in values.items():
                 col.set(obj, value)
+        if spec.review is not None:
+            raw = {c.header: row.values.get(i) for i, c in mapping.items()}
+            for header, value, message in spec.review(obj, new, raw, self.refdata):
+                self.report.warning(spec.name, row.number, header, value, message)
         try:
             if spec.unique:
                 spec.clean(self.session, obj, check_unique=False)

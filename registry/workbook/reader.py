@@ -63,6 +63,9 @@ class RawSheet:
     merged: list[str] = field(default_factory=list)
     #: Row number where reading stopped after MAX_EMPTY_RUN empty rows (None when read to the end).
     stopped_at: int | None = None
+    #: What the rows were read from when not a registry sheet: "map" for a GoGoCarto / Carteco export
+    #: (``map_import``), planned with its own rules.
+    source: str | None = None
 
     def take(self, numbered_rows, max_rows: int) -> None:
         """Keep the filled rows of ``numbered_rows`` ((row number, {column: value}), an empty dict for an empty row):

@@ -153,6 +153,9 @@ class SheetSpec:
     #: A warning for a new record that looks like an existing one: ``(record, index) -> (header, value,
     #: message)`` or None.
     duplicate_warning: Callable[[Any, Any], tuple[str, str, str] | None] | None = None
+    #: Rules of a sheet read from an outside source (``map_import``): ``(record, new, {header: raw cell},
+    #: refdata) -> [(header, value, warning)]``, called once the row's values are set; it may set defaults.
+    review: Callable[[Any, bool, dict, Any], list[tuple[str, Any, str]]] | None = None
     by_key: dict[str, Column] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):

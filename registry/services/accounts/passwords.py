@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
+from urllib.parse import urlsplit
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask import current_app, has_app_context
 from zxcvbn import zxcvbn
 
 from registry.services.records.errors import ValidationError
@@ -18,7 +23,28 @@ ZXCVBN_MAX_LENGTH = 72
 # one of the OWASP-listed equivalent settings, which keeps a login under 100 ms on a small server.
 _hasher = PasswordHasher(time_cost=1, memory_cost=47104, parallelism=1)
 
-_WORDS = ["registre", "lille", "ess", "ville", "mairie", "admin", "motdepasse", "password"]
+_WORDS = ["registre", "lille", "ess", "ville", "mairie", "admin", "motdepasse", "password", "registre-ess-lille"]
+
+
+def site_words() -> list[str]:
+    """The site's own words, which zxcvbn must not count as entropy: the organisation, the host name and its parts,
+    the years around today (« Lille2026Lille », « Registre-ESS-Lille » are guessed at once)."""
+    words = list(_WORDS)
+    year = date.today().year
+    years = [str(y) for y in range(year - 2, year + 3)]
+    words += years + [word + y for word in ("lille", "registre", "ess", "ville") for y in years]
+    if has_app_context():
+        config = current_app.config
+        for text in (config.get("ORGANISATION_NAME"), urlsplit(config.get("BASE_URL") or "").hostname):
+            if text:
+                words += [text.lower(), *re.split(r"[\W_]+", text.lower())]
+    words += [_squashed(word) for word in words]  # « registreesslille » for the squashed candidate
+    return [word for word in dict.fromkeys(words) if word]
+
+
+def _squashed(password: str) -> str:
+    """The password without its separators: « Registre ESS Lille » is judged as « RegistreESSLille » too."""
+    return re.sub(r"[\W_]+", "", password)
 
 
 def check_password_policy(password: str, user_inputs: list[str] | None = None) -> None:
@@ -32,13 +58,20 @@ def check_password_policy(password: str, user_inputs: list[str] | None = None) -
         raise ValidationError(f"Le mot de passe ne doit pas dépasser {MAX_LENGTH} caractères.")
     # zxcvbn's cost grows with length and it refuses more than 72 characters: its judgement of the first 72 is
     # enough (a longer passphrase is judged on its start, and hashed whole).
-    result = zxcvbn(password[:ZXCVBN_MAX_LENGTH], user_inputs=[*_WORDS, *(user_inputs or [])])
-    if result["score"] < MIN_SCORE:
+    words = [*site_words(), *(word.lower() for word in user_inputs or [] if word)]
+    words += [part for word in user_inputs or [] for part in re.split(r"[\W_]+", (word or "").lower()) if part]
+    scores = (zxcvbn(candidate[:ZXCVBN_MAX_LENGTH], user_inputs=words)["score"] for candidate in _candidates(password))
+    if min(scores) < MIN_SCORE:
         raise ValidationError(
             "Ce mot de passe est trop facile à deviner (mot courant, suite de caractères, nom ou "
             "mot de passe déjà divulgué). Choisissez plusieurs mots sans rapport entre eux, par exemple "
             "« girafe-tramway-cerise-piano »."
         )
+
+
+def _candidates(password: str) -> list[str]:
+    squashed = _squashed(password)
+    return [password] if squashed in ("", password) else [password, squashed]
 
 
 def hash_password(password: str) -> str:

@@ -40,8 +40,13 @@ def _audit(session, account_request, action, *, by, source, changes) -> None:
     )
 
 
-def submit_account_request(
-    session: so.Session,
+def submit_account_request(session: so.Session, **fields) -> AccountRequest | None:
+    """Record a request from the public form and acknowledge it by e-mail (``check_account_request`` then
+    ``record_account_request``). Raises ValidationErrors (French, per field)."""
+    return record_account_request(session, **check_account_request(**fields))
+
+
+def check_account_request(
     *,
     full_name: str,
     email: str,
@@ -49,10 +54,9 @@ def submit_account_request(
     organisation: str | None = None,
     siret: str | None = None,
     message: str | None = None,
-) -> AccountRequest | None:
-    """Record a request from the public form and acknowledge it by e-mail. When the address already has an
-    account, or a pending request, no new request is stored and the address is told so by e-mail: the page
-    answers the same in every case. Raises ValidationErrors (French, per field)."""
+) -> dict:
+    """The fields of a request, cleaned, without reading the database (so the public form spends the same time
+    whatever the address typed). Raises ValidationErrors (French, per field)."""
     c = Collector()
     name = c.required("full_name", "Indiquez votre nom et votre prénom.", n.clean_text, full_name, 200)
     email_norm = c.required("email", "Indiquez votre adresse électronique.", n.normalize_email, email)
@@ -70,7 +74,30 @@ def submit_account_request(
     siret = c.check("siret", n.normalize_siret, siret)
     message = c.check("message", n.clean_text, message, 2000)
     c.raise_if_any()
+    return {
+        "full_name": name,
+        "email": email_norm,
+        "requested_role": role,
+        "organisation": organisation,
+        "siret": siret,
+        "message": message,
+    }
 
+
+def record_account_request(
+    session: so.Session,
+    *,
+    full_name: str,
+    email: str,
+    requested_role: RequestedRole,
+    organisation: str | None,
+    siret: str | None,
+    message: str | None,
+) -> AccountRequest | None:
+    """Store checked fields (``check_account_request``) and acknowledge by e-mail. When the address already has an
+    account, or a pending request, no new request is stored and the address is told so by e-mail: the page
+    answers the same in every case."""
+    name, email_norm, role = full_name, email, requested_role
     if session.scalar(sa.select(User.id).where(User.email == email_norm)) is not None:
         queue_mail(
             session, email_norm, "Votre demande d'accès", "account_request_existing", email=email_norm, background=True

@@ -24,7 +24,7 @@ from registry.services.records.errors import ValidationError, ValidationErrors
 CLEANERS = {"Actor": clean_actor, "Contact": clean_contact}
 MODELS = {"Actor": Actor, "Contact": Contact}
 #: Never restored from an event: identity, bookkeeping, and values the services derive.
-NOT_RESTORED = {"id", "version", "created_at", "updated_at", "search_text", "slug", "consent_at", "actor"}
+NOT_RESTORED = {"id", "version", "created_at", "updated_at", "search_text", "sort_name", "slug", "consent_at", "actor"}
 #: Marker left in audit values by the erasure of a person (registry.services.privacy.personal_data).
 ERASED_MARK = "[effacé]"
 

@@ -1,9 +1,10 @@
 """Counts and figures of public listings, remembered until public data changes (counting 100,000 rows on every
 page costs more than the page itself).
 
-A value is kept under its key (for counts: the SQL and its parameters) and the data version (``last_change``):
-any write to actors,
-initiatives, loan programmes or reports, or to the audit trail (which records every deletion), starts afresh.
+A value is kept under its key (for counts: the SQL and its parameters) and the data version
+(registry/services/public/versions.py: a Redis counter moved by every commit when several servers share Redis,
+else ``last_change``: any write to actors, initiatives, loan programmes or reports, or to the audit trail, which
+records every write), so a write through any server starts afresh everywhere.
 Entries also expire after ``TTL`` seconds, so a write that somehow bypassed both is seen within a minute.
 """
 
@@ -44,7 +45,12 @@ def last_change(session: so.Session) -> datetime:
 def remember(session: so.Session, key: tuple, compute: Callable[[], T]) -> T:
     """``compute()``, or its value from the cache when public data has not changed since. Values must be plain
     data (numbers, tuples, dataclasses), never ORM objects, which belong to one session."""
-    full_key = (str(session.get_bind().url), *key, last_change(session))
+    from registry.services.public.versions import data_version
+
+    version = data_version(session)
+    if version is None:
+        return compute()  # the shared version is unreadable: no cache rather than a stale one
+    full_key = (str(session.get_bind().url), *key, version)
     now = time.monotonic()
     with _lock:
         hit = _cache.get(full_key)

@@ -88,13 +88,13 @@ def initiatives_of(session: so.Session, actor: Actor) -> list[tuple[Initiative, 
     led = session.scalars(
         sa.select(Initiative)
         .where(Initiative.lead_actor_id == actor.id, public_initiative_clause())
-        .order_by(Initiative.title)
+        .order_by(Initiative.sort_name, Initiative.id)
     )
     partnered = session.execute(
         sa.select(Initiative, InitiativePartner.role)
         .join(InitiativePartner, InitiativePartner.initiative_id == Initiative.id)
         .where(InitiativePartner.actor_id == actor.id, public_initiative_clause())
-        .order_by(Initiative.title)
+        .order_by(Initiative.sort_name, Initiative.id)
     )
     return [(i, None) for i in led] + [(i, role or "") for i, role in partnered]
 
@@ -105,7 +105,7 @@ def programmes_of(session: so.Session, actor: Actor) -> list[LoanProgramme]:
         session.scalars(
             sa.select(LoanProgramme)
             .where(LoanProgramme.lender_id == actor.id, public_programme_clause())
-            .order_by(LoanProgramme.name)
+            .order_by(LoanProgramme.sort_name)
         )
     )
 
@@ -118,7 +118,7 @@ def public_programmes(session: so.Session) -> list[LoanProgramme]:
             sa.select(LoanProgramme)
             .where(public_programme_clause())
             .options(*programme_options())
-            .order_by(order, LoanProgramme.name)
+            .order_by(order, LoanProgramme.sort_name)
         )
     )
 
@@ -137,9 +137,13 @@ def iterate(session: so.Session, statement) -> Iterator:
         # The identity map holds records weakly: the chunks already written are released as we go.
 
 
-def iter_public_actors(session: so.Session) -> Iterator[Actor]:
-    """Every public actor, by chunks (keyset pagination), for the downloads."""
-    return iterate(session, sa.select(Actor).where(public_actor_clause()).options(*actor_options()))
+def iter_public_actors(session: so.Session, *, since=None) -> Iterator[Actor]:
+    """Every public actor, by chunks (keyset pagination), for the downloads; with ``since`` (a UTC datetime),
+    those changed since then."""
+    statement = sa.select(Actor).where(public_actor_clause()).options(*actor_options())
+    if since is not None:
+        statement = statement.where(Actor.updated_at >= since)
+    return iterate(session, statement)
 
 
 def iter_public_initiatives(session: so.Session) -> Iterator[Initiative]:
@@ -150,3 +154,17 @@ def iter_public_initiatives(session: so.Session) -> Iterator[Initiative]:
 def iter_public_programmes(session: so.Session) -> Iterator[LoanProgramme]:
     """Every public loan programme."""
     return iterate(session, sa.select(LoanProgramme).where(public_programme_clause()).options(*programme_options()))
+
+
+def public_slugs(session: so.Session) -> dict[str, list[tuple[str, object]]]:
+    """(slug, last update) of every public actor, initiative and loan programme, by kind (the sitemap)."""
+    statements = {
+        "actors": sa.select(Actor.slug, Actor.updated_at).where(public_actor_clause()).order_by(Actor.slug),
+        "initiatives": sa.select(Initiative.slug, Initiative.updated_at)
+        .where(public_initiative_clause())
+        .order_by(Initiative.slug),
+        "programmes": sa.select(LoanProgramme.slug, LoanProgramme.updated_at)
+        .where(public_programme_clause())
+        .order_by(LoanProgramme.slug),
+    }
+    return {kind: [tuple(row) for row in session.execute(statement)] for kind, statement in statements.items()}

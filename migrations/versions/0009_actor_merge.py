@@ -1,8 +1,8 @@
 """actor merge (issue 14, item 6): the slugs of merged actors, kept to redirect (301) to the actor that stayed;
 the « merge » audit action; (item 4) the officer's choices about possible duplicates, kept with the import batch
 
-Revision ID: i14c_actor_merge
-Revises: 0006_public_site
+Revision ID: 0009_actor_merge
+Revises: 0008_sort_name
 """
 
 import warnings
@@ -10,8 +10,8 @@ import warnings
 import sqlalchemy as sa
 from alembic import op
 
-revision = "i14c_actor_merge"
-down_revision = "0006_public_site"
+revision = "0009_actor_merge"
+down_revision = "0008_sort_name"
 branch_labels = None
 depends_on = None
 
