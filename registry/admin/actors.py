@@ -15,8 +15,8 @@ from wtforms.validators import Optional
 from registry.admin import filters as f
 from registry.admin.base import SecureModelView
 from registry.admin.formatting import format_date, record_link
-from registry.admin.merge import MergeMixin
 from registry.admin.lookups_services import ServiceLookups
+from registry.admin.merge import MergeMixin
 from registry.extensions import db
 from registry.models import (
     Actor,
