@@ -82,6 +82,7 @@ FOLLOWING = {
     ("citizen_reports", "actor_id"): "signalements du public",
     ("audit_events", "actor_id"): "modifications du journal (dont celles à relire)",
     ("actor_slug_redirects", "actor_id"): "anciennes adresses d'acteurs déjà fusionnés",
+    ("reference_checks", "actor_id"): "dernières vérifications Sirene et géocodage du doublon (retirées : à refaire)",
 }
 
 

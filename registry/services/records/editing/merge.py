@@ -125,9 +125,14 @@ def _version(row) -> int | None:
 
 
 def _collides(session, table: sa.Table, column: sa.Column, values: dict, target_id) -> bool:
-    """Whether pointing this row at ``target_id`` breaks a unique constraint (the pair is already there)."""
+    """Whether this row is dropped rather than pointed at ``target_id``: its table says so (``info`` key
+    ``on_merge`` = "drop": notes about the duplicate itself), or it would break a unique constraint or the primary
+    key (the pair is already there)."""
+    if table.info.get("on_merge") == "drop":
+        return True
     for constraint in table.constraints:
-        if isinstance(constraint, sa.UniqueConstraint) and constraint.columns.contains_column(column):
+        unique = isinstance(constraint, sa.UniqueConstraint | sa.PrimaryKeyConstraint)
+        if unique and constraint.columns.contains_column(column):
             where = [column == target_id, *(c == values[c.key] for c in constraint.columns if c is not column)]
             if session.scalar(sa.select(sa.func.count()).select_from(table).where(*where)):
                 return True
