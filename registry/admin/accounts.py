@@ -123,7 +123,6 @@ class UserView(AdminOnlyView):
     }
     column_formatters_export = {"role": lambda v, c, m, n: m.role.value}
     form_columns = ("email", "full_name", "role", "actor", "active")
-    form_choices = {"role": Role.choices()}
     form_ajax_refs = {"actor": {"fields": ("name", "siret"), "page_size": 10}}
     form_args = {
         "email": {"label": "Adresse électronique"},

@@ -192,9 +192,10 @@ class ActorView(MergeMixin, ServiceLookups, SecureModelView):
 
     @property
     def extra_js(self) -> list[str]:
-        if not self._picks_location():
-            return []
-        return [url_for("static", filename=name) for name in ("vendor/leaflet/leaflet.js", "js/location-picker.js")]
+        scripts = list(super().extra_js or [])  # the register and geocoder lookups (ServiceLookups)
+        if self._picks_location():
+            scripts += [url_for("static", filename=f) for f in ("vendor/leaflet/leaflet.js", "js/location-picker.js")]
+        return scripts
 
     @staticmethod
     def _picks_location() -> bool:
