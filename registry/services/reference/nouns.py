@@ -28,7 +28,7 @@ class Noun:
     feminine: bool = False
 
     def _agree(self, participle: str, *, plural: bool = False) -> str:
-        return participle + ("e" if self.feminine else "") + ("s" if plural else "")
+        return agree(participle, 2 if plural else 1, feminine=self.feminine)
 
     @property
     def this(self) -> str:
@@ -65,11 +65,11 @@ class Noun:
     def archive_selected(self) -> str:
         """The question before archiving the selected records of a list."""
         chosen = self._agree("sélectionné", plural=True)
-        pronoun = "Elles" if self.feminine else "Ils"
-        return f"Archiver les {self.plural} {chosen} ? {pronoun} quitteront le site public et les listes."
+        they = self._pronoun(plural=True)
+        return f"Archiver les {self.plural} {chosen} ? {they} quitteront le site public et les listes."
 
-    def _pronoun(self) -> str:
-        return "Elle" if self.feminine else "Il"
+    def _pronoun(self, *, plural: bool = False) -> str:
+        return ("Elle" if self.feminine else "Il") + ("s" if plural else "")
 
     def delete_one(self) -> str:
         """The question before deleting one record."""

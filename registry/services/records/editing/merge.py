@@ -124,7 +124,7 @@ def _version(row) -> int | None:
     return None if column is None else getattr(row, sa.inspect(type(row)).get_property_by_column(column).key)
 
 
-def _collides(session, table: sa.Table, column: sa.Column, values: dict, target_id) -> bool:
+def _dropped(session, table: sa.Table, column: sa.Column, values: dict, target_id) -> bool:
     """Whether this row is dropped rather than pointed at ``target_id``: its table says so (``info`` key
     ``on_merge`` = "drop": notes about the duplicate itself), or it would break a unique constraint or the primary
     key (the pair is already there)."""
@@ -149,7 +149,7 @@ def _move(session, cls, column: sa.Column, source, target) -> tuple[dict, list]:
         ]
         for pk in keys:
             values = _row(session, table, _pk_clause(table, pk))
-            if _collides(session, table, column, values, target.id):
+            if _dropped(session, table, column, values, target.id):
                 dropped.append({"table": table.name, "row": values})
                 session.execute(table.delete().where(_pk_clause(table, pk)))
             else:
@@ -160,7 +160,7 @@ def _move(session, cls, column: sa.Column, source, target) -> tuple[dict, list]:
         for row in session.scalars(sa.select(cls).where(column == source.id)).all():
             pk = [_encode(v) for v in mapper.primary_key_from_instance(row)]
             values = _row(session, table, _pk_clause(table, pk))
-            if _collides(session, table, column, values, target.id):
+            if _dropped(session, table, column, values, target.id):
                 dropped.append({"table": table.name, "row": values})
                 session.delete(row)
             else:
