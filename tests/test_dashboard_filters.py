@@ -4,7 +4,7 @@ the filters live in the URL, reach every spreadsheet, and a bad value gets a Fre
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import openpyxl
@@ -12,7 +12,18 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
-from registry.models import Actor, ActorStatus, Axis, Initiative, LegalForm, Partnership, Quartier, Sector
+from registry.models import (
+    Actor,
+    ActorStatus,
+    Axis,
+    Initiative,
+    LegalForm,
+    Partnership,
+    PartnershipStatus,
+    Quartier,
+    Sector,
+)
+from registry.models.actors import ESUS_VALIDITY
 from registry.services.reporting import dashboard as figures
 from registry.services.reporting.base import COUNTED_STATUSES
 from registry.services.reporting.filters import parse_filters
@@ -22,6 +33,7 @@ from tests.factories import make_actor, make_initiative, make_partnership
 AXES = ["entreprendre", "consommer", "echanger"]
 QUARTIERS = ["fives", "wazemmes", "lille-moulins"]
 TODAY = date(2026, 3, 1)
+WINDOW = 90
 
 
 @pytest.fixture
@@ -46,6 +58,17 @@ def varied(app):
                 status=ActorStatus.ARCHIVED if n % 9 == 0 else ActorStatus.ACTIVE,
             )
             actor.created_at = datetime(2019 + n % 7, 6, 1)
+            if n % 3 == 0:  # agréments expiring around TODAY, and one long expired
+                actor.esus_date = TODAY - ESUS_VALIDITY + timedelta(days=(n % 5) * 20 - 40 if n % 6 else 400)
+            if n % 5 == 0:  # partnerships ending within the window, or just after it
+                make_partnership(
+                    session,
+                    actor=actor,
+                    convention_date=date(2024, 1, 1),
+                    start_date=date(2024, 1, 1),
+                    end_date=TODAY + timedelta(days=10 + 15 * (n // 5)),
+                    status=PartnershipStatus.SIGNED,
+                )
             for k, status in enumerate(list(COUNTED_STATUSES)[: 1 + n % 3]):
                 make_partnership(
                     session,
@@ -104,6 +127,7 @@ def test_every_figure_under_a_filter_equals_the_filtered_lists(app, varied):
         initiatives = session.scalars(sa.select(Initiative)).all()
         quartier_names = dict(session.execute(sa.select(Quartier.id, Quartier.name)).all())
         axis_labels = dict(session.execute(sa.select(Axis.id, Axis.label)).all())
+        renewals = []
         for args in combinations(session):
             f = parse_filters(session, MultiDict(args))
             assert not f.errors and len(f.args) == len(args), args
@@ -157,12 +181,53 @@ def test_every_figure_under_a_filter_equals_the_filtered_lists(app, varied):
                 of_year = [p for p in counted if p.convention_date.year == row[0]]
                 assert row[-2] == sum((p.amount for p in of_year), Decimal(0)), (args, row[0])
                 assert row[-1] == len(of_year), (args, row[0])
+            # ... and each axis column of each year.
+            for row in table.rows:
+                for col, header in enumerate(table.headers[1:-2], start=1):
+                    axis_id = next(i for i, label in axis_labels.items() if label == header)
+                    of_axis = [
+                        p
+                        for p in counted
+                        if p.convention_date.year == row[0] and axis_id in {a.id for a in p.actor.axes}
+                    ]
+                    assert row[col] == sum((p.amount for p in of_axis), Decimal(0)), (args, row[0], header)
+            # Initiatives: each axis's row total.
+            table = figures.initiatives_by_axis_and_quartier(session, f)
+            for row in table.rows[:-1]:
+                axis_id = next(i for i, label in axis_labels.items() if label == row[0])
+                assert row[-1] == sum(axis_id in {a.id for a in i.axes} for i in running), (args, row[0])
+            # Renewals: the partnerships ending within the window and the agréments expiring, of matching actors.
+            ending = [
+                p.ref
+                for p in partnerships
+                if p.status in (PartnershipStatus.SIGNED, PartnershipStatus.ACTIVE)
+                and p.end_date is not None
+                and TODAY <= p.end_date <= TODAY + timedelta(days=WINDOW)
+                and matches(p.actor, f)
+            ]
+            table = figures.partnerships_ending(session, WINDOW, filters=f, today=TODAY)
+            assert table.total == len(ending) and [row[0] for row in table.rows] == ending, args
+            expiring = [
+                a.name
+                for a in sorted(actors, key=lambda a: (a.esus_date or date.min, a.id))
+                if a.status != ActorStatus.ARCHIVED
+                and matches(a, f)
+                and a.esus_date is not None
+                and abs((a.esus_date + ESUS_VALIDITY - TODAY).days) <= WINDOW
+            ]
+            table = figures.esus_expiring(session, WINDOW, filters=f, today=TODAY)
+            assert table.total == len(expiring) and [row[0] for row in table.rows] == expiring, args
+            renewals.append((len(ending), len(expiring)))
             # Strategic sectors: actors and amounts of each sector.
             table = figures.strategic_sectors_share(session, f)
             for row in table.rows[:-1]:
                 inside = [a for a in current if row[0] in {s.label for s in a.sectors}]
                 amount = sum((p.amount for p in counted if row[0] in {s.label for s in p.actor.sectors}), Decimal(0))
                 assert row[1] == len(inside) and row[3] == amount, (args, row[0])
+        # The renewal lists were not empty, and the filters did narrow them.
+        unfiltered = renewals[0]
+        assert min(unfiltered) > 0 and any(0 < e < unfiltered[0] for e, _ in renewals), renewals
+        assert any(0 < x < unfiltered[1] for _, x in renewals), renewals
 
 
 def test_eight_years_shown_empty_ones_included_and_a_period_shows_its_years(app, varied):
@@ -225,3 +290,42 @@ def test_charts_carry_units_values_and_give_way_to_tables_on_a_phone(app, client
     assert body.count('class="chart-phone-note') == body.count('<svg class="chart"') >= 3
     assert "8 dernières années" in body
     assert 'class="btn btn-sm btn-primary dashboard-download"' in body
+
+
+def test_a_new_filter_reads_no_row_and_a_write_is_seen_at_once(app, varied):
+    """The figures are computed from the registry's facts, read once per data version: a new filter combination
+    queries none of the large tables, and a write committed by another session shows at once."""
+    from registry.services.reporting import facts
+
+    with database(app) as session:
+        engine = session.get_bind()
+        total = figures.actors_by_axis_and_quartier(session).rows[-1][-1]
+        statements: list[str] = []
+
+        def seen(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        sa.event.listen(engine, "before_cursor_execute", seen)
+        try:
+            for args in combinations(session):
+                f = parse_filters(session, MultiDict(args))
+                for build in (
+                    figures.actors_by_axis_and_quartier,
+                    figures.initiatives_by_axis_and_quartier,
+                    figures.partnership_amounts_by_year_and_axis,
+                    figures.strategic_sectors_share,
+                ):
+                    build(session, f)
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", seen)
+        large = ("FROM actors", "FROM partnerships", "FROM actor_axes", "FROM initiatives", "FROM initiative_")
+        read = [s for s in statements if any(t in s for t in large) and "max(" not in s]  # max(): the data version
+        assert statements and not read, read
+        kept = facts.facts_for(session)
+        assert facts.facts_for(session) is kept
+    with database(app) as other:
+        make_actor(other, name="Acteur écrit ailleurs", axes=["entreprendre"], quartier="fives")
+        other.commit()
+    with database(app) as session:
+        assert facts.facts_for(session) is not kept
+        assert figures.actors_by_axis_and_quartier(session).rows[-1][-1] == total + 1

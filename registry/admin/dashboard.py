@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import time
 from datetime import date, datetime
 
-import sqlalchemy as sa
 from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
-from sqlalchemy import orm as so
 
 from registry.admin.base import SecureIndexView
 from registry.admin.flask_admin_overrides import views_of
@@ -29,6 +26,7 @@ from registry.services.public.versions import data_version
 from registry.services.reporting import dashboard as figures
 from registry.services.reporting.charts import amounts_caption, dashboard_charts
 from registry.services.reporting.digest import RECIPIENT_ROLES, is_subscribed, set_subscription
+from registry.services.reporting.facts import generation
 from registry.services.reporting.filters import Filters, choices, parse_filters
 
 #: Each figure of the dashboard by its key (also its spreadsheet's name).
@@ -49,34 +47,27 @@ FIGURES = {
 CACHE_ENTRIES = 64
 
 
-#: Seconds the figures are reused: a write in this process refreshes them at once; a write served by another
-#: worker shows within this delay. Aggregating 200,000 partnerships on every visit would not be reasonable.
+#: Seconds the figures of one filter combination are reused: a write in this process or through any server (the
+#: data version) refreshes them at once. Computing them from the facts (``reporting.facts``) takes milliseconds.
 CACHE_SECONDS = 60
 _cache: dict = {}
-_generation = itertools.count()
-_current_generation = [0]
-
-
-@sa.event.listens_for(so.Session, "after_flush")
-def _data_changed(session, flush_context) -> None:
-    _current_generation[0] = next(_generation) + 1
 
 
 def _tables(session, filters: Filters) -> tuple[dict[str, figures.Table], datetime]:
-    """Every figure under ``filters``, computed by the database at most once per CACHE_SECONDS, and again as soon
-    as the data version moves (a write through any app server: Redis, or read from the database)."""
+    """Every figure under ``filters``, computed at most once per CACHE_SECONDS, and again as soon as the data
+    version moves (a write through any app server: Redis, or read from the database)."""
     version = data_version(session)
     key = (id(current_app._get_current_object()), str(session.get_bind().url), filters.args, version)
     cached = _cache.get(key) if version is not None else None
     now = time.monotonic()
-    if cached and cached[0] == _current_generation[0] and now - cached[1] < CACHE_SECONDS:
+    if cached and cached[0] == generation() and now - cached[1] < CACHE_SECONDS:
         return cached[2], cached[3]
     tables = {name: build(session, filters) for name, build in FIGURES.items()}
     for old in [k for k in _cache if k[3] != version]:
         del _cache[old]  # older versions are dead
     while len(_cache) >= CACHE_ENTRIES:
         _cache.pop(next(iter(_cache)))
-    _cache[key] = (_current_generation[0], now, tables, datetime.now(PARIS))
+    _cache[key] = (generation(), now, tables, datetime.now(PARIS))
     return tables, _cache[key][3]
 
 

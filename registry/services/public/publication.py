@@ -17,6 +17,7 @@ from flask import current_app
 from sqlalchemy import orm as so
 
 from registry.models import Actor, Partnership, PartnershipKind, PartnershipStatus
+from registry.services.public.cache import count
 from registry.services.public.visibility import public_actor_clause
 
 DEFAULT_THRESHOLD = Decimal("23000")
@@ -116,9 +117,10 @@ def pending_conventions(session: so.Session, *, public_only: bool = False) -> li
 
 
 def count_pending_conventions(session: so.Session, *, public_only: bool = False) -> int:
-    """How many due conventions are missing from the file (one COUNT query)."""
+    """How many due conventions are missing from the file: one COUNT over every partnership, shown on each
+    visit of the dashboard, so remembered (by its SQL and threshold) until the data changes."""
     missing = sa.not_(publishable_clause(public_only=public_only))
-    return session.scalar(sa.select(sa.func.count(Partnership.id)).where(due_clause(), missing))
+    return count(session, Partnership, [due_clause(), missing])
 
 
 def actor_has_unpublishable_subsidy(session: so.Session, actor: Actor) -> bool:

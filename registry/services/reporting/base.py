@@ -33,7 +33,6 @@ def _year_sqlite(element, compiler, **kw):
 
 #: The date a partnership is counted at: its convention, else its start, else the council's decision.
 PARTNERSHIP_DATE = sa.func.coalesce(Partnership.convention_date, Partnership.start_date, Partnership.decision_date)
-PARTNERSHIP_YEAR = year_of(PARTNERSHIP_DATE)
 
 
 @dataclass

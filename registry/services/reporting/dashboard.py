@@ -1,7 +1,9 @@
-"""The figures of the back-office dashboard, each computed by aggregate SQL (never a loop over rows).
+"""The figures of the back-office dashboard.
 
 Each function returns a ``Table``: the same object is shown as an HTML table, drawn as a chart and written
-to a spreadsheet, so the three always agree. Each takes the dashboard's ``Filters`` (none by default).
+to a spreadsheet, so the three always agree. Each takes the dashboard's ``Filters`` (none by default). The
+counts and amounts are vector operations on the registry's columnar facts (``facts``: read once per data
+version, so any filter combination costs no query); the loans, small, are aggregated by the database.
 """
 
 from __future__ import annotations
@@ -9,38 +11,16 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
-from registry.models import (
-    Actor,
-    ActorStatus,
-    Axis,
-    Initiative,
-    LoanProgramme,
-    LoanReport,
-    Partnership,
-    Quartier,
-    Sector,
-    actor_axes,
-    actor_sectors,
-    initiative_axes,
-    initiative_quartiers,
-)
-from registry.services.reporting.base import (
-    COUNTED_STATUSES,
-    PARTNERSHIP_DATE,
-    PARTNERSHIP_YEAR,
-    Table,
-    share,
-    year_of,
-)
+from registry.models import Axis, LoanProgramme, LoanReport, Quartier, Sector
+from registry.services.reporting import facts as facts_mod
+from registry.services.reporting.base import Table, share, year_of
+from registry.services.reporting.facts import Facts, facts_for
 from registry.services.reporting.filters import NO_FILTERS, Filters
 from registry.services.reporting.renewals import esus_expiring, partnerships_ending  # noqa: F401
-
-
-def _current_actor():
-    return Actor.status != ActorStatus.ARCHIVED
 
 
 def _axes(session: so.Session, filters: Filters) -> list:
@@ -57,26 +37,25 @@ def _quartiers(session: so.Session, filters: Filters) -> list:
     return list(session.execute(query))
 
 
+def _present(ids: list[int], counts) -> dict:
+    """{id: count} for the counts that are not zero."""
+    return {i: int(n) for i, n in zip(ids, counts, strict=True) if n}
+
+
 def actors_by_axis_and_quartier(session: so.Session, filters: Filters = NO_FILTERS) -> Table:
     """Non-archived actors per axis (rows) and quartier (columns), with totals of distinct actors."""
     quartiers, axes = _quartiers(session, filters), _axes(session, filters)
-    where = [_current_actor(), *filters.actor_registered_clauses()]
-    joined = sa.select(actor_axes.c.axis_id, Actor.quartier_id, Actor.id).join(Actor, Actor.id == actor_axes.c.actor_id)
-    joined = joined.where(*where).subquery()
-    cells = {
-        (a, q): n
-        for a, q, n in session.execute(
-            sa.select(joined.c.axis_id, joined.c.quartier_id, sa.func.count()).group_by(
-                joined.c.axis_id, joined.c.quartier_id
-            )
-        )
-    }
-    per_axis: dict = {}
-    for (axis_id, _), n in cells.items():  # each (actor, axis) pair lies in one quartier: the row sums exactly
-        per_axis[axis_id] = per_axis.get(axis_id, 0) + n
-    per_quartier = dict(
-        session.execute(sa.select(Actor.quartier_id, sa.func.count()).where(*where).group_by(Actor.quartier_id)).all()
-    )
+    facts = facts_for(session)
+    selected = facts_mod.actor_mask(facts, filters, current=True)
+    places = facts.actor_quartier[selected] + 1  # 0: without quartier
+    keys = [None, *facts.quartier_ids]
+    cells, per_axis = {}, {}
+    for column, axis_id in enumerate(facts.axis_ids):
+        on_axis = facts.actor_axes[selected, column]
+        counts = np.bincount(places[on_axis], minlength=len(keys))
+        cells.update({(axis_id, q): n for q, n in _present(keys, counts).items()})
+        per_axis[axis_id] = int(on_axis.sum())  # each (actor, axis) pair lies in one quartier
+    per_quartier = _present(keys, np.bincount(places, minlength=len(keys)))
     return _cross_table(
         "acteurs-axes-quartiers",
         "Acteurs par axe et par quartier",
@@ -94,28 +73,19 @@ def actors_by_axis_and_quartier(session: so.Session, filters: Filters = NO_FILTE
 def initiatives_by_axis_and_quartier(session: so.Session, filters: Filters = NO_FILTERS) -> Table:
     """Non-archived initiatives per axis and quartier (an initiative counts in each of its quartiers)."""
     quartiers, axes = _quartiers(session, filters), _axes(session, filters)
-    current = sa.select(Initiative.id).where(Initiative.archived_at.is_(None), *filters.initiative_clauses())
-    pairs = (
-        sa.select(initiative_axes.c.axis_id, initiative_quartiers.c.quartier_id, sa.func.count())
-        .join(initiative_quartiers, initiative_quartiers.c.initiative_id == initiative_axes.c.initiative_id)
-        .where(initiative_axes.c.initiative_id.in_(current))
-        .group_by(initiative_axes.c.axis_id, initiative_quartiers.c.quartier_id)
-    )
-    cells = {(a, q): n for a, q, n in session.execute(pairs)}
-    per_axis = dict(
-        session.execute(
-            sa.select(initiative_axes.c.axis_id, sa.func.count())
-            .where(initiative_axes.c.initiative_id.in_(current))
-            .group_by(initiative_axes.c.axis_id)
-        ).all()
-    )
-    per_quartier = dict(
-        session.execute(
-            sa.select(initiative_quartiers.c.quartier_id, sa.func.count())
-            .where(initiative_quartiers.c.initiative_id.in_(current))
-            .group_by(initiative_quartiers.c.quartier_id)
-        ).all()
-    )
+    facts = facts_for(session)
+    selected = facts_mod.current_initiatives(facts, filters)
+    on_axes = facts.initiative_axes[selected].astype(np.int64)
+    in_quartiers = facts.initiative_quartiers[selected].astype(np.int64)
+    pairs = on_axes.T @ in_quartiers  # axes × quartiers
+    cells = {
+        (axis_id, quartier_id): int(pairs[a, q])
+        for a, axis_id in enumerate(facts.axis_ids)
+        for q, quartier_id in enumerate(facts.quartier_ids)
+        if pairs[a, q]
+    }
+    per_axis = _present(facts.axis_ids, on_axes.sum(axis=0))
+    per_quartier = _present(facts.quartier_ids, in_quartiers.sum(axis=0))
     if filters.quartier_id is not None:
         per_quartier = {q: n for q, n in per_quartier.items() if q == filters.quartier_id}
     return _cross_table(
@@ -150,6 +120,16 @@ def _cross_table(key, title, axes, quartiers, cells, per_axis, per_quartier, not
     return Table(key, title, headers, ["text", *["int"] * (len(headers) - 1)], rows, note)
 
 
+def _euros(cents) -> Decimal:
+    return Decimal(int(cents)).scaleb(-2)
+
+
+def _of_actors(facts: Facts, actor_rows: np.ndarray, actors: np.ndarray) -> np.ndarray:
+    """For each actor row (-1: none), whether that actor is in the ``actors`` mask."""
+    known = actor_rows >= 0
+    return known & actors[np.where(known, actor_rows, 0)]
+
+
 def partnership_amounts_by_year_and_axis(
     session: so.Session, filters: Filters = NO_FILTERS, today: date | None = None
 ) -> Table:
@@ -157,27 +137,23 @@ def partnership_amounts_by_year_and_axis(
 
     The years of the chart (the period's, else the last eight) are all listed, empty ones included."""
     axes = _axes(session, filters)
-    year = PARTNERSHIP_YEAR.label("year")
-    counted = sa.and_(
-        Partnership.status.in_(COUNTED_STATUSES),
-        *filters.dated(PARTNERSHIP_DATE),
-        *filters.actor_ids(Partnership.actor_id),
-    )
-    by_axis = session.execute(
-        sa.select(year, actor_axes.c.axis_id, sa.func.sum(Partnership.amount))
-        .join(actor_axes, actor_axes.c.actor_id == Partnership.actor_id)
-        .where(counted, year.is_not(None), *([actor_axes.c.axis_id == filters.axis_id] if filters.axis_id else []))
-        .group_by(year, actor_axes.c.axis_id)
-    )
-    cells = {(int(y), a): s or Decimal(0) for y, a, s in by_axis}
-    totals = {
-        int(y): (s or Decimal(0), n)
-        for y, s, n in session.execute(
-            sa.select(year, sa.func.sum(Partnership.amount), sa.func.count())
-            .where(counted, year.is_not(None))
-            .group_by(year)
-        )
-    }
+    facts = facts_for(session)
+    counted = facts_mod.counted_partnerships(facts, filters) & (facts.partnership_day > 0)
+    years_of = facts.partnership_day[counted] // 10_000
+    cents = facts.partnership_cents[counted]
+    actor_rows = facts.partnership_actor[counted]
+    first = int(years_of.min()) if len(years_of) else 0
+    offset = years_of - first
+    size = int(offset.max()) + 1 if len(offset) else 0
+    totals_cents = np.bincount(offset, weights=cents, minlength=size)
+    totals_count = np.bincount(offset, minlength=size)
+    totals = {first + i: (_euros(round(totals_cents[i])), int(n)) for i, n in enumerate(totals_count) if n}
+    cells = {}
+    for axis_id, _label in axes:
+        on_axis = _of_actors(facts, actor_rows, facts.actor_axes[:, facts.axis_index(axis_id)])
+        sums = np.bincount(offset[on_axis], weights=cents[on_axis], minlength=size)
+        present = np.bincount(offset[on_axis], minlength=size)
+        cells.update({(first + i, axis_id): _euros(round(sums[i])) for i, n in enumerate(present) if n})
     headers = ["Année", *(label for _, label in axes), "Total", "Nombre"]
     years = sorted(set(totals) | set(filters.years(today or date.today())))
     empty = (Decimal(0), 0)
@@ -227,45 +203,24 @@ def loans_by_programme_and_quarter(session: so.Session, filters: Filters = NO_FI
 
 def strategic_sectors_share(session: so.Session, filters: Filters = NO_FILTERS) -> Table:
     """For each strategic sector: its actors and the partnership amounts they received, with their shares."""
-    current = sa.and_(_current_actor(), *filters.actor_registered_clauses())
-    total_actors = session.scalar(sa.select(sa.func.count()).select_from(Actor).where(current)) or 0
-    counted = sa.and_(
-        Partnership.status.in_(COUNTED_STATUSES),
-        *filters.dated(PARTNERSHIP_DATE),
-        *filters.actor_ids(Partnership.actor_id),
-    )
-    total_amount = session.scalar(sa.select(sa.func.sum(Partnership.amount)).where(counted)) or Decimal(0)
-    strategic_ids = sa.select(Sector.id).where(Sector.strategic.is_(True))
-    strategic = actor_sectors.c.sector_id.in_(strategic_ids)
-    actors = dict(
-        session.execute(
-            sa.select(actor_sectors.c.sector_id, sa.func.count())
-            .join(Actor, Actor.id == actor_sectors.c.actor_id)
-            .where(current, strategic)
-            .group_by(actor_sectors.c.sector_id)
-        ).all()
-    )
-    amounts = dict(
-        session.execute(
-            sa.select(actor_sectors.c.sector_id, sa.func.sum(Partnership.amount))
-            .join(Partnership, Partnership.actor_id == actor_sectors.c.actor_id)
-            .where(counted, strategic)
-            .group_by(actor_sectors.c.sector_id)
-        ).all()
-    )
+    facts = facts_for(session)
+    current = facts_mod.actor_mask(facts, filters, current=True)
+    total_actors = int(current.sum())
+    counted = facts_mod.counted_partnerships(facts, filters)
+    cents, actor_rows = facts.partnership_cents[counted], facts.partnership_actor[counted]
+    total_amount = _euros(cents.sum())
     sectors = sa.select(Sector.id, Sector.label).where(Sector.strategic.is_(True)).order_by(Sector.label)
     if filters.sector_id is not None:
         sectors = sectors.where(Sector.id == filters.sector_id)
-    in_any = sa.select(actor_sectors.c.actor_id).where(actor_sectors.c.sector_id.in_(strategic_ids))
-    any_actors = session.scalar(sa.select(sa.func.count()).select_from(Actor).where(current, Actor.id.in_(in_any))) or 0
-    any_amount = session.scalar(
-        sa.select(sa.func.sum(Partnership.amount)).where(counted, Partnership.actor_id.in_(in_any))
-    )
     rows = []
     for sector_id, label in session.execute(sectors):
-        n, amount = actors.get(sector_id, 0), amounts.get(sector_id) or Decimal(0)
+        in_sector = facts.actor_sectors[:, facts.sector_index(sector_id)]
+        n = int((current & in_sector).sum())
+        amount = _euros(cents[_of_actors(facts, actor_rows, in_sector)].sum())
         rows.append([label, n, share(n, total_actors), amount, share(amount, total_amount)])
-    any_amount = any_amount or Decimal(0)
+    in_any = facts.actor_sectors.any(axis=1)
+    any_actors = int((current & in_any).sum())
+    any_amount = _euros(cents[_of_actors(facts, actor_rows, in_any)].sum())
     rows.append(
         ["Au moins un secteur stratégique", any_actors, share(any_actors, total_actors), any_amount,
          share(any_amount, total_amount)]

@@ -10,6 +10,7 @@ from sqlalchemy import orm as so
 from registry.models import Actor, ActorStatus, Partnership, PartnershipStatus
 from registry.models.actors import ESUS_VALIDITY
 from registry.services.reporting.base import Table
+from registry.services.reporting.facts import actor_mask, facts_for
 from registry.services.reporting.filters import NO_FILTERS, Filters
 
 
@@ -19,27 +20,27 @@ def partnerships_ending(
     """Signed or running partnerships whose end date falls within the next ``window_days`` (the table holds
     the first ``limit``; ``Table.note`` says how many there are). The period filter does not apply."""
     today = today or date.today()
-    ending = sa.and_(
-        *filters.actor_ids(Partnership.actor_id),
-        Partnership.end_date >= today,
-        Partnership.end_date <= today + timedelta(days=window_days),
-        Partnership.status.in_([PartnershipStatus.SIGNED, PartnershipStatus.ACTIVE]),
-    )
-    total = session.scalar(sa.select(sa.func.count()).select_from(Partnership).where(ending)) or 0
+    # The window drives the query (its end-date index); the actor filters are then read from the facts: an
+    # ``actor_id IN (…)`` condition would make the database walk every partnership of the matching actors.
     rows = session.execute(
-        sa.select(Partnership.id, Partnership.ref, Actor.name, Partnership.object, Partnership.end_date)
-        .add_columns(Partnership.amount)
+        sa.select(Partnership.id, Partnership.actor_id, Partnership.ref, Actor.name, Partnership.object)
+        .add_columns(Partnership.end_date, Partnership.amount)
         .join(Actor, Actor.id == Partnership.actor_id)
-        .where(ending)
+        .where(
+            Partnership.end_date >= today,
+            Partnership.end_date <= today + timedelta(days=window_days),
+            Partnership.status.in_([PartnershipStatus.SIGNED, PartnershipStatus.ACTIVE]),
+        )
         .order_by(Partnership.end_date, Partnership.id)
-        .limit(limit)
     ).all()
+    rows = _of_matching_actors(session, rows, filters, [row.actor_id for row in rows])
+    total, rows = len(rows), rows[:limit]
     return Table(
         "partenariats-a-renouveler",
         f"Partenariats se terminant d'ici {window_days} jours",
         ["Référence", "Acteur", "Objet", "Fin", "Montant"],
         ["text", "text", "text", "date", "money"],
-        [[ref, name, obj, end, amount] for _, ref, name, obj, end, amount in rows],
+        [[ref, name, obj, end, amount] for _, _actor, ref, name, obj, end, amount in rows],
         _listed(len(rows), total),
         links=[f"partnership:{pid}" for pid, *_ in rows],
         total=total,
@@ -52,17 +53,18 @@ def esus_expiring(
     """Non-archived actors whose five-year ESUS agrément expires within the window, or expired within it."""
     today = today or date.today()
     # The agrément lasts ESUS_VALIDITY: it expires by the horizon when granted before horizon - validity.
-    esus = sa.and_(
-        Actor.status != ActorStatus.ARCHIVED,
-        *filters.actor_clauses(),
-        Actor.esus_date.is_not(None),
-        Actor.esus_date <= today + timedelta(days=window_days) - ESUS_VALIDITY,
-        Actor.esus_date >= today - timedelta(days=window_days) - ESUS_VALIDITY,
-    )
-    total = session.scalar(sa.select(sa.func.count()).select_from(Actor).where(esus)) or 0
     rows = session.execute(
-        sa.select(Actor.id, Actor.name, Actor.esus_date).where(esus).order_by(Actor.esus_date, Actor.id).limit(limit)
+        sa.select(Actor.id, Actor.name, Actor.esus_date)
+        .where(
+            Actor.status != ActorStatus.ARCHIVED,
+            Actor.esus_date.is_not(None),
+            Actor.esus_date <= today + timedelta(days=window_days) - ESUS_VALIDITY,
+            Actor.esus_date >= today - timedelta(days=window_days) - ESUS_VALIDITY,
+        )
+        .order_by(Actor.esus_date, Actor.id)
     ).all()
+    rows = _of_matching_actors(session, rows, filters, [row.id for row in rows])  # as for partnerships
+    total, rows = len(rows), rows[:limit]
     return Table(
         "agrements-esus",
         "Agréments ESUS expirant bientôt (ou expirés depuis peu)",
@@ -73,6 +75,15 @@ def esus_expiring(
         links=[f"actor:{aid}" for aid, *_ in rows],
         total=total,
     )
+
+
+def _of_matching_actors(session: so.Session, rows: list, filters: Filters, actor_ids: list[int]) -> list:
+    """The rows whose actor (``actor_ids``, one per row) matches the actor filters, read from the facts."""
+    if not filters.has_actor_filter or not rows:
+        return rows
+    facts = facts_for(session)
+    kept = facts.in_mask(actor_ids, actor_mask(facts, filters))
+    return [row for row, keep in zip(rows, kept, strict=True) if keep]
 
 
 def _listed(shown: int, total: int) -> str:
