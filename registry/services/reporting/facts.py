@@ -24,7 +24,6 @@ from datetime import date
 import numpy as np
 import sqlalchemy as sa
 from sqlalchemy import orm as so
-from sqlalchemy.ext.compiler import compiles
 
 from registry.models import (
     Actor,
@@ -41,29 +40,11 @@ from registry.models import (
     initiative_axes,
     initiative_quartiers,
 )
-from registry.services.reporting.base import COUNTED_STATUSES, PARTNERSHIP_DATE
+from registry.services.reporting.base import COUNTED_STATUSES, PARTNERSHIP_DATE, day_number
 
 #: The day « no end » stands for (an initiative without end date runs on).
 NO_END = 99_999_999
 FAMILIES = list(LegalFamily)
-
-
-class day_number(sa.sql.functions.FunctionElement):
-    """A date (or timestamp) column as the integer YYYYMMDD, computed by the database."""
-
-    type = sa.Integer()
-    inherit_cache = True
-
-
-@compiles(day_number)
-def _day_default(element, compiler, **kw):
-    return f"CAST(to_char({compiler.process(element.clauses, **kw)}, 'YYYYMMDD') AS INTEGER)"
-
-
-@compiles(day_number, "sqlite")
-def _day_sqlite(element, compiler, **kw):
-    # SQLite stores dates as 'YYYY-MM-DD…' text.
-    return f"CAST(replace(substr({compiler.process(element.clauses, **kw)}, 1, 10), '-', '') AS INTEGER)"
 
 
 def day_int(day: date) -> int:
