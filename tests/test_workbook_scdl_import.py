@@ -307,3 +307,47 @@ def test_the_admin_import_page_refuses_then_imports_another_authoritys_file(app,
     assert "Attribuant" in listing and "ANTIBES (SIRET 210 600 045 00392)" in listing
     detail = client.get(f"/admin/partnership/details/?id={pid}").get_data(as_text=True)
     assert "ANTIBES (SIRET 210 600 045 00392)" in detail
+
+
+@pytest.mark.parametrize(
+    ("index", "value", "column", "words"),
+    [
+        (1, "", "idAttribuant", "SIRET de l'attribuant absent"),
+        (1, "21590350100018", "idAttribuant", "clé de contrôle"),
+        (6, "W12", "rnaBeneficiaire", "Numéro RNA invalide"),
+        (9, "aide remboursable", "nature", "Nature inconnue « aide remboursable »"),
+        (8, "beaucoup", "montant", "« beaucoup »"),
+        (2, "31/02/2025", "dateConvention", "Date inexistante"),
+        (11, "bientôt", "datesPeriodeVersement", "Période de versement invalide"),
+        (14, "150 %", "pourcentageSubvention", "Pourcentage invalide"),
+    ],
+)
+def test_every_bad_cell_is_refused_in_french_naming_its_row_and_column(app, tmp_path, index, value, column, words):
+    row = messy_row()
+    row[index] = value
+    report = run(app, scdl_file(tmp_path, [example_rows()[0], row]))
+    assert not report.applied
+    assert [(e.sheet, e.row, e.column) for e in report.errors] == [("Partenariats", 3, column)], report.to_text()
+    assert words in report.errors[0].message
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Partnership)) == 0  # all or nothing
+
+
+def test_a_beneficiary_without_name_nor_known_identifier_is_refused(app, tmp_path):
+    row = plain_line()
+    report = run(app, scdl_file(tmp_path, [row]), dry_run=True)
+    assert [(e.row, e.column) for e in report.errors] == [(2, "nomBeneficiaire")]
+    assert "Nom du bénéficiaire absent" in report.errors[0].message
+
+
+def test_a_file_without_the_required_columns_is_refused_naming_them(app, tmp_path):
+    header = "nomBeneficiaire,montant,dateConvention"
+    report = run(app, scdl_file(tmp_path, [["Café", "10", "2025-01-01"]], header=header), dry_run=True)
+    (error,) = report.errors
+    assert "colonne(s) obligatoire(s) absente(s) : idAttribuant (ou COLL_SIRET), objet (ou SUB_OBJET)" in error.message
+
+
+def test_headers_in_capitals_or_lower_case_are_read(app, tmp_path):
+    for header in (HEADER.upper(), HEADER.lower()):
+        report = run(app, scdl_file(tmp_path, [messy_row()], header=header), dry_run=True)
+        assert report.ok and counts(report, "Partenariats")["new"] == 1, report.to_text()
