@@ -246,12 +246,13 @@ def review_partnership(p, new: bool, raw: dict, _refdata) -> list[tuple[str, obj
         other = field == "conditionsVersement" and text and n.fold(text) not in ("autre", "autres")
         if other and parse_payment(text) is PaymentTerms.OTHER:
             warnings.append((header, text, f"Conditions de versement « {text} » lues comme « Autre »."))
-        if text and field == "datesPeriodeVersement" and _DATES.findall(text) != sorted(_DATES.findall(text)):
+        if text and field == "datesPeriodeVersement":
             try:
-                shown = parse_period(text)
+                dates = [parse_date(d) for d in _DATES.findall(text)]
             except ValidationError:
-                continue
-            if shown.end and parse_date(_DATES.findall(text)[0]) != shown.start:
+                continue  # the column's error says why
+            if len(dates) == 2 and dates[0] > dates[1]:
+                shown = Period(dates[1], dates[0])
                 warnings.append((header, text, f"Période écrite fin avant début : lue du {shown}."))
     return warnings
 
