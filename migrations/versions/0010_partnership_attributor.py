@@ -4,15 +4,15 @@
 the city (both empty for the city's own). ``import_batches.options``: the officer's choices made with the
 upload (import an SCDL file of another authority), kept until the confirmation.
 
-Revision ID: i14s_partnership_attributor
-Revises: 0007_reference_checks
+Revision ID: 0010_partnership_attributor
+Revises: 0009_actor_merge
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "i14s_partnership_attributor"
-down_revision = "0007_reference_checks"
+revision = "0010_partnership_attributor"
+down_revision = "0009_actor_merge"
 branch_labels = None
 depends_on = None
 
