@@ -30,6 +30,7 @@ from registry.models import (
     initiative_axes,
     initiative_quartiers,
 )
+from registry.services.records.search import sort_name
 from registry.services.reference.normalize import fold
 
 FIRST = [
@@ -159,6 +160,7 @@ def populate(
                     "status": rnd.choice(["active"] * 18 + ["inactive", "archived"]),
                     "published": rnd.random() < published_share,
                     "search_text": fold(" ".join([name, description, *(sector_labels[s] for s in own_sectors)])),
+                    "sort_name": sort_name(name),
                     "esus_date": date(2020, 1, 1) + timedelta(days=rnd.randint(0, 2000))
                     if rnd.random() < 0.2
                     else None,
@@ -201,6 +203,7 @@ def populate(
                     "people_reached": rnd.randint(0, 2000),
                     "published": rnd.random() < published_share,
                     "search_text": fold(title),
+                    "sort_name": sort_name(title),
                     "created_at": now,
                     "updated_at": now,
                     "version": 1,

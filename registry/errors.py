@@ -37,6 +37,16 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.headers.get("Accept", "").startswith("application/json")
 
 
+def _roll_back(when: str) -> None:
+    """End the request's transaction before answering an error page; a failure is logged, never raised."""
+    try:
+        from registry.extensions import db
+
+        db.session.rollback()
+    except Exception:
+        log.warning("Rollback %s failed", when, exc_info=True)
+
+
 def render_error(code: int, message: str | None = None):
     """The French error page (or JSON under /api/) for ``code``."""
     title, default = MESSAGES.get(code, (f"Erreur {code}", "Une erreur s'est produite."))
@@ -98,12 +108,7 @@ def init_errors(app: Flask) -> None:
         # The server restarting or unreachable: a French 503 the load balancer may retry elsewhere. The page is
         # plain: the usual one reads the signed-in user from the very database that is down.
         log.error("Database unreachable on %s %s: %s", request.method, request.path, error)
-        try:
-            from registry.extensions import db
-
-            db.session.rollback()
-        except Exception:
-            log.warning("Rollback after a lost database connection failed", exc_info=True)
+        _roll_back("after a lost database connection")
         if _wants_json():
             return jsonify(error={"code": 503, "title": MESSAGES[503][0], "message": DATABASE_DOWN}), 503
         return _DATABASE_DOWN_PAGE, 503, {"Content-Type": "text/html; charset=utf-8", "Retry-After": "5"}
@@ -129,10 +134,5 @@ def init_errors(app: Flask) -> None:
         if isinstance(original, (sa.exc.OperationalError, sa.exc.InterfaceError)):
             return database_unreachable(original)
         log.error("Unhandled error on %s %s", request.method, request.path, exc_info=original)
-        try:
-            from registry.extensions import db
-
-            db.session.rollback()
-        except Exception:
-            log.exception("Rollback failed")
+        _roll_back("after an unhandled error")
         return render_error(500)

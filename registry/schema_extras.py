@@ -17,6 +17,9 @@ SEARCH_INDEXES = frozenset(
         "ix_initiatives_title_vector",
         "ix_actors_public_status",
         "ix_actors_esus_date",
+        # The public directory's order (migration 0008_sort_name; published first on SQLite).
+        "ix_actors_public_sort_name",
+        "ix_initiatives_public_sort_name",
     }
 )
 SEARCH_TABLES = frozenset(f"{fts}{suffix}" for fts in FTS_TABLES for suffix in FTS5_SHADOW_SUFFIXES)

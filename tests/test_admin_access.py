@@ -20,7 +20,7 @@ from tests.factories import make_actor, make_contact, make_initiative, make_part
 
 ROLES = ("anonymous", "partner", "analyst", "officer", "admin")
 #: Endpoints that change something (or only serve forms that do).
-WRITE_ENDPOINTS = {"create_view", "edit_view", "delete_view", "action_view", "ajax_update", "ajax_lookup"}
+WRITE_ENDPOINTS = {"create_view", "edit_view", "delete_view", "action_view", "ajax_update", "ajax_lookup", "merge_view"}
 SECRET_NAME = "Coopérative Confidentielle du Test"
 SECRET_EMAIL = "camille.secret@example.org"
 

@@ -59,7 +59,9 @@ def test_a_partnership_is_created_without_inventing_a_reference(app, client, aut
     with database(app) as session:
         actor = make_actor(session).id
     fields = read_form(html)
-    values = {"actor": str(actor), "object": "Essai de convention", "year": "2025", "amount": "1 500"}
+    assert dict(fields)["kind"] == ""  # « — Choisir — »: the kind of partnership is the officer's choice
+    values = {"actor": str(actor), "kind": "operating_subsidy", "object": "Essai de convention",
+              "year": "2025", "amount": "1 500"}  # fmt: skip
     response = post_form(
         client, "/admin/partnership/new/", changed(fields, **{k: v for k, v in values.items() if k in dict(fields)})
     )
@@ -76,3 +78,32 @@ def test_no_computed_reference_is_required_in_the_html(app, client, auth):
         html = client.get(url).get_data(as_text=True)
         assert "required" not in tag(html, name), url
         assert "Laissez vide" in html, url
+
+
+def test_a_create_form_chooses_only_what_the_model_defaults(app, client, auth):
+    """Every create form of the back office: a select (or radio set) comes with a value chosen only when the model
+    gives that field a default (« Brouillon », « Actif »…); otherwise « — Choisir — » or « — » is chosen."""
+    auth.as_role("admin")
+    admin = app.extensions["registry_admin"]
+    checked = 0
+    for view in admin._views:
+        model = getattr(view, "model", None)
+        if model is None or not getattr(view, "allow_create", True) or not hasattr(model, "__table__"):
+            continue
+        response = client.get(view.url.rstrip("/") + "/new/")
+        if response.status_code != 200:
+            continue
+        html = response.get_data(as_text=True)
+        for name, body in re.findall(r'<select[^>]*\bname="([^"]+)"[^>]*>(.*?)</select>', html, re.S):
+            column = model.__table__.c.get(name)
+            relation = sa.inspect(model).relationships.get(name)
+            if relation is not None and relation.secondary is None and len(relation.local_columns) == 1:
+                column = next(iter(relation.local_columns))  # a record picker: its foreign key
+            if column is None or "multiple" in tag(html, name):
+                continue
+            checked += 1
+            chosen = [v for a, v in re.findall(r'<option([^>]*)value="([^"]*)"', body) if "selected" in a]
+            if column.default is None and column.server_default is None:
+                assert chosen in ([], [""], ["__None"]) and re.search(r'<option[^>]*value="(|__None)"', body), (
+                    view.endpoint, name, chosen)  # fmt: skip
+    assert checked >= 8

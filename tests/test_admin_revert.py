@@ -104,6 +104,7 @@ def test_officer_reverts_from_the_review_queue_and_the_event_page(app, client, a
         follow_redirects=True,
     )
     assert "Modification rétablie" in response.get_data(as_text=True)
+    assert "champ(s)" not in response.get_data(as_text=True)
     assert fresh(app, Actor, actor_id).description == "Avant"
     # Once undone, the record no longer holds the event's values: a second undo is refused with a reason.
     response = client.post(

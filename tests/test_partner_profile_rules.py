@@ -56,16 +56,17 @@ def test_a_presentation_of_the_minimum_length_is_saved(app, client, mine):
 
 
 def test_postcode_needs_its_commune_in_the_partners_profile(app, client, mine):
-    fields = changed(profile_fields(client), postcode="59800", commune="")
+    # A CEDEX code names no commune the registry can fill in (59800 would be filled: test_commune_from_postcode).
+    fields = changed(profile_fields(client), postcode="59033", commune="")
     page = post_form(client, PROFILE, fields).get_data(as_text=True)
-    assert ("commune", "Commune : Indiquez la commune du code postal 59800.") in summary_of(page)
+    assert ("commune", "Commune : Indiquez la commune du code postal 59033.") in summary_of(page)
     tag = re.search(r'<input[^>]*id="commune"[^>]*>', page).group()
     assert 'aria-invalid="true"' in tag and "commune-erreur" in tag
     assert post_form(client, PROFILE, changed(fields, commune="Lille")).status_code == 302
 
 
 def test_summary_lists_every_error_with_a_link_to_its_field(client, mine):
-    fields = changed(profile_fields(client), description="", website="ftp:/x", postcode="59800", commune="",
+    fields = changed(profile_fields(client), description="", website="ftp:/x", postcode="59033", commune="",
                      founding_year="3000")  # fmt: skip
     page = post_form(client, PROFILE, fields).get_data(as_text=True)
     targets = [target for target, _text in summary_of(page)]
@@ -77,7 +78,7 @@ def test_summary_lists_every_error_with_a_link_to_its_field(client, mine):
 
 
 def test_officers_and_the_importer_may_keep_a_bare_record(session):
-    bare = Actor(name="Nouvelle structure", legal_form=ref(session, LegalForm, "association"), postcode="59000")
+    bare = Actor(name="Nouvelle structure", legal_form=ref(session, LegalForm, "association"), postcode="59033")
     session.add(bare)
     clean_actor(session, bare)  # the back office's and the importer's rule: nothing more
     with pytest.raises(ValidationErrors) as caught:

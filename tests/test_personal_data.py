@@ -178,6 +178,7 @@ def test_erasure_leaves_no_trace_in_any_page_export_or_api(app, client, auth, pe
         follow_redirects=True,
     )  # fmt: skip
     assert "Données effacées (Personne effacée n°" in response.get_data(as_text=True)
+    assert "(s)" not in response.get_data(as_text=True)  # « 1 contact supprimé », never « contact(s) supprimé(s) »
     assert scan(app, person) == {}
     with database(app) as session:
         assert count(app, Contact) == 1 and count(app, AccountRequest) == 0

@@ -37,7 +37,7 @@ class ApproveForm(FlaskForm):
     new_actor_name = StringField("Nom du nouvel acteur", validators=[Optional(), Length(max=200)])
     new_actor_legal_form = QuerySelectField(
         "Forme juridique du nouvel acteur",
-        query_factory=lambda: db.session.scalars(sa.select(LegalForm).order_by(LegalForm.label)).all(),
+        query_factory=lambda: db.session.scalars(sa.select(LegalForm).order_by(LegalForm.sort_name)).all(),
         get_label="label",
         allow_blank=True,
         blank_text="—",
@@ -60,7 +60,9 @@ def candidate_actors(account_request: AccountRequest) -> list[Actor]:
         conditions.append(Actor.name.ilike(f"%{account_request.organisation.strip()[:60]}%"))
     if not conditions:
         return []
-    return db.session.scalars(sa.select(Actor).where(sa.or_(*conditions)).order_by(Actor.name).limit(8)).all()
+    return db.session.scalars(
+        sa.select(Actor).where(sa.or_(*conditions)).order_by(Actor.sort_name, Actor.id).limit(8)
+    ).all()
 
 
 def prefill(form: ApproveForm, account_request: AccountRequest, candidates: list[Actor]) -> Actor | None:
@@ -112,7 +114,7 @@ def approve(view, account_request: AccountRequest):
                 )
             except (ValidationError, ValidationErrors) as exc:
                 db.session.rollback()
-                flash_errors(exc)
+                flash_errors(exc, view)  # a SIRET already taken links that actor
             else:
                 return _decided(f"Demande acceptée : compte créé pour {user.email}, invitation envoyée.", MAIL_FAILED)
     return view.render(

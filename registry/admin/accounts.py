@@ -25,6 +25,7 @@ from registry.services.accounts.users import create_user, delete_user, update_us
 from registry.services.outputs.mail import undelivered
 from registry.services.records import editing
 from registry.services.records.errors import ValidationError, ValidationErrors
+from registry.services.reference.nouns import noun_of, number
 
 MAIL_FAILED = (
     "Le courriel n'a pas pu être envoyé (serveur de messagerie injoignable ?). Le compte est enregistré : "
@@ -32,11 +33,11 @@ MAIL_FAILED = (
 )
 
 
-def flash_errors(exc: ValidationError | ValidationErrors) -> None:
-    """Each French message of a validation error as a flash message."""
+def flash_errors(exc: ValidationError | ValidationErrors, view=None) -> None:
+    """Each French message of a validation error as a flash message (a record it names linked by ``view``)."""
     messages = exc.errors.values() if isinstance(exc, ValidationErrors) else [exc.message]
     for message in messages:
-        flash(message, "error")
+        flash(view.linked(message) if view is not None else message, "error")
 
 
 def commit_or_flash(service, *args, show_conflict=None, **kwargs) -> bool:
@@ -122,7 +123,6 @@ class UserView(AdminOnlyView):
     }
     column_formatters_export = {"role": lambda v, c, m, n: m.role.value}
     form_columns = ("email", "full_name", "role", "actor", "active")
-    form_choices = {"role": Role.choices()}
     form_ajax_refs = {"actor": {"fields": ("name", "siret"), "page_size": 10}}
     form_args = {
         "email": {"label": "Adresse électronique"},
@@ -165,7 +165,7 @@ class UserView(AdminOnlyView):
         return user
 
     def update_model(self, form, model):
-        return commit_or_flash(
+        saved = commit_or_flash(
             update_user,
             db.session,
             model,
@@ -178,6 +178,9 @@ class UserView(AdminOnlyView):
             opened=form[OPENED_FIELD].data,
             show_conflict=lambda conflict: self.show_conflict(form, model, conflict),
         )
+        if saved:
+            self.after_model_change(form, model, False)  # « Compte « X » enregistré. » (admin/messages.py)
+        return saved
 
     def delete_model(self, model):
         return commit_or_flash(delete_user, db.session, model, by=current_user, source="admin")
@@ -199,7 +202,7 @@ class UserView(AdminOnlyView):
             flash(f"{message['To']} : le courriel n'a pas pu être envoyé.", "error")
             sent -= 1
         if sent:
-            flash(f"Invitation envoyée à {sent} compte(s).", "success")
+            flash(f"Invitation envoyée à {number(sent, 'compte')}.", "success")
 
     def _set_active(self, ids, active: bool) -> int:
         changed = 0
@@ -216,8 +219,8 @@ class UserView(AdminOnlyView):
 
     @action("deactivate", "Désactiver", "Désactiver les comptes choisis ? Leurs sessions seront fermées.")
     def action_deactivate(self, ids):
-        flash(f"{self._set_active(ids, False)} compte(s) désactivé(s).", "success")
+        flash(noun_of("User").counted(self._set_active(ids, False), "désactivé"), "success")
 
     @action("reactivate", "Réactiver", "Réactiver les comptes choisis ?")
     def action_reactivate(self, ids):
-        flash(f"{self._set_active(ids, True)} compte(s) réactivé(s).", "success")
+        flash(noun_of("User").counted(self._set_active(ids, True), "réactivé"), "success")

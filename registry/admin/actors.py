@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app, flash, render_template, request
+from flask import current_app, flash, render_template, request, url_for
 from flask_admin.contrib.sqla.form import InlineModelConverter
 from flask_admin.form import BaseForm, rules
 from flask_admin.model.form import InlineFormAdmin
@@ -16,6 +16,7 @@ from registry.admin import filters as f
 from registry.admin.base import SecureModelView
 from registry.admin.formatting import format_date, record_link
 from registry.admin.lookups_services import ServiceLookups
+from registry.admin.merge import MergeMixin
 from registry.extensions import db
 from registry.models import (
     Actor,
@@ -41,6 +42,14 @@ from registry.services.reference.labels import field_labels
 
 #: The check box confirming a place outside the territory (a form field, never a column).
 CONFIRM_PLACE = "confirm_place"
+
+
+class LocationPicker(rules.BaseRule):
+    """Form rule: the partner space's map picker under Latitude / Longitude (its scripts: ActorView.extra_js)."""
+
+    def __call__(self, form, form_opts=None, field_args=None):
+        # An autoescaped template's output: safe HTML already.
+        return Markup(render_template("admin/registry/location_picker.html"))  # noqa: S704
 
 
 class ContactInline(InlineFormAdmin):
@@ -98,7 +107,7 @@ def _esus_expiring_clause():
     return sa.and_(Actor.esus_date.is_not(None), Actor.esus_date <= limit)
 
 
-class ActorView(ServiceLookups, SecureModelView):
+class ActorView(MergeMixin, ServiceLookups, SecureModelView):
     """Actors: the columns an officer scans, folded search, the filters of the plan."""
 
     allow_export = True
@@ -154,24 +163,44 @@ class ActorView(ServiceLookups, SecureModelView):
         rules.FieldSet(("siret", "rna", "ape_code", "esus_date", "siae_type"), "Identifiants et agréments"),
         rules.FieldSet(("axes", "sectors", "quartier"), "Place dans le plan ESS"),
         rules.FieldSet(("website", "email", "phone", "show_contact_details", "address", "postcode", "commune",
-                        "latitude", "longitude", CONFIRM_PLACE), "Coordonnées de la structure"),
+                        "latitude", "longitude", LocationPicker(), CONFIRM_PLACE), "Coordonnées de la structure"),
         rules.FieldSet(("employees", "volunteers", "founding_year"), "Chiffres clés"),
         rules.FieldSet((ContactNotice(), "contacts"), "Personnes à contacter (données personnelles)"),
     )  # fmt: skip
     form_args = {
         "slug": {"description": "Laissez vide pour la calculer à partir du nom.", "validators": [Optional()]},
         "postcode": {"description": "5 chiffres (59000)."},
+        "commune": {
+            "description": "Laissez vide pour Lille (59000, 59800, 59777), Lomme (59160) ou Hellemmes "
+            "(59260) : elle est déduite du code postal."
+        },
         "phone": {"description": "10 chiffres, espaces ou points acceptés (03 20 49 50 00)."},
         "siret": {"description": "14 chiffres, espaces acceptés."},
         "published": {
             "description": "Une nouvelle fiche reste hors du site public tant qu'un agent ne l'a pas publiée."
         },
-        "legal_form": {"query_factory": lambda: db.session.scalars(sa.select(LegalForm).order_by(LegalForm.label))},
+        "legal_form": {"query_factory": lambda: db.session.scalars(sa.select(LegalForm).order_by(LegalForm.sort_name))},
     }
     form_typed_lengths = {"siret": 20, "rna": 12, "ape_code": 8, "postcode": 8, "phone": 25}
     form_widget_args = {"description": {"rows": 4}}
     inline_models = (ContactInline(Contact),)
     inline_model_form_converter = InlineModelConverter
+
+    @property
+    def extra_css(self) -> list[str]:
+        return [url_for("static", filename="vendor/leaflet/leaflet.css")] if self._picks_location() else []
+
+    @property
+    def extra_js(self) -> list[str]:
+        scripts = list(super().extra_js or [])  # the register and geocoder lookups (ServiceLookups)
+        if self._picks_location():
+            scripts += [url_for("static", filename=f) for f in ("vendor/leaflet/leaflet.js", "js/location-picker.js")]
+        return scripts
+
+    @staticmethod
+    def _picks_location() -> bool:
+        """The page is the actor form (creation or edit): the map picker's scripts are loaded there only."""
+        return (request.endpoint or "").rpartition(".")[2] in ("create_view", "edit_view")
 
     def on_model_change(self, form, model, is_created):
         """A place outside the territory, typed now, is a warning to confirm with the form's check box."""

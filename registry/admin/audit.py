@@ -18,8 +18,10 @@ from registry.services.accounts.abilities import WRITE
 from registry.services.history.display import format_datetime
 from registry.services.history.reverts import revert_event, revertible
 from registry.services.history.review import mark_reviewed, pending_clause
+from registry.services.records.editing import MERGE_KEY
 from registry.services.records.errors import ValidationError
 from registry.services.reference.labels import ENTITY_NAMES, SOURCES, field_labels
+from registry.services.reference.nouns import agree, number
 
 #: Record types that have a back-office page, by audited entity type.
 ENTITY_ENDPOINTS = {
@@ -122,7 +124,12 @@ class RevertMixin:
             flash(exc.message, "error")
         else:
             self.db_session.commit()
-            flash(f"Modification rétablie ({len(done.changes)} champ(s)) ; l'annulation figure au journal.", "success")
+            if MERGE_KEY in done.changes:
+                flash(f"Fusion annulée : « {done.changes[MERGE_KEY]['label']} » est rétablie avec tout ce qui l'avait "
+                      "suivie ; l'annulation figure au journal.", "success")  # fmt: skip
+            else:
+                fields = number(len(done.changes), "champ")
+                flash(f"Modification rétablie ({fields}) ; l'annulation figure au journal.", "success")
         return redirect(return_url)
 
 
@@ -183,7 +190,13 @@ class ReviewQueueView(AuditEventView):
     def action_reviewed(self, ids):
         count = mark_reviewed(self.db_session, self.records_for_ids(ids), current_user)
         self.db_session.commit()
-        flash(f"{count} modification(s) marquée(s) comme relue(s).", "success")
+        flash(
+            (
+                f"{number(count, 'modification')} {agree('marqué', count, feminine=True)} "
+                f"comme {agree('relu', count, feminine=True)}."
+            ),
+            "success",
+        )
 
 
 class ImportBatchView(ReadOnlyView):

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask import abort, flash, make_response, redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.actions import action
-from flask_admin.babel import lazy_gettext, ngettext
+from flask_admin.babel import lazy_gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
@@ -32,9 +32,11 @@ from registry.admin.flask_admin_overrides import (
 from registry.admin.formatting import EXPORT_FORMATTERS, TYPE_FORMATTERS, RegistryModelConverter
 from registry.admin.history import history_events
 from registry.admin.lookups import escape_like
+from registry.admin.messages import NamedMessages
 from registry.admin.rights import ModelRights
 from registry.errors import render_error
 from registry.extensions import db
+from registry.models.base import SortedByName
 from registry.services.accounts.abilities import READ, READ_PERSONAL, WRITE, has_ability
 from registry.services.outputs.spreadsheet import neutralise_formula
 from registry.services.public import fulltext
@@ -73,7 +75,9 @@ class SecureBaseView(AccessMixin, BaseView):
     """A custom back-office page (not bound to a model)."""
 
 
-class SecureModelView(ModelRights, WorkbookExportMixin, EditingMixin, FlaskAdminOverrides, AccessMixin, ModelView):
+class SecureModelView(
+    ModelRights, NamedMessages, WorkbookExportMixin, EditingMixin, FlaskAdminOverrides, AccessMixin, ModelView
+):
     """Base of every model view: rights derived from the role, on the server, at each request."""
 
     form_base_class = RegistryForm
@@ -210,7 +214,11 @@ class SecureModelView(ModelRights, WorkbookExportMixin, EditingMixin, FlaskAdmin
         return sa.or_(*(column.ilike(pattern, escape="\\") for column in search_columns(self)))
 
     def sort_field_for(self, sort_field, *, searched: bool):
-        """The expression a list sorts on: searched text columns with NOCASE on SQLite."""
+        """The expression a list sorts on: a name in French order (its folded ``sort_name``: « Économie » between
+        « Eau » and « Fabrique »), searched text columns with NOCASE on SQLite."""
+        owner = getattr(sort_field, "class_", None)
+        if isinstance(owner, type) and issubclass(owner, SortedByName) and sort_field.key == owner.sorted_by:
+            sort_field = owner.sort_name
         text_column = isinstance(sort_field, sa.orm.InstrumentedAttribute) and isinstance(sort_field.type, sa.String)
         if searched and text_column and self.db_session.get_bind().dialect.name == "sqlite":
             # A text search reads every row anyway; sorting on the bare column would make SQLite walk its index
@@ -257,12 +265,10 @@ class SecureModelView(ModelRights, WorkbookExportMixin, EditingMixin, FlaskAdmin
 
     @action("delete", lazy_gettext("Delete"), lazy_gettext("Are you sure you want to delete selected records?"))
     def action_delete(self, ids):
+        # The confirmation names the kind of record: NamedMessages.get_actions_list.
         count = sum(1 for record in self.records_for_ids(ids) if self.delete_model(record))
-        message = ngettext(
-            "Record was successfully deleted.", "%(count)s records were successfully deleted.", count, count=count
-        )
         if count:
-            flash(message, "success")
+            flash(self.deleted_count_message(count), "success")
 
     def pending_review(self, model) -> list:
         """For templates: this record's partner changes waiting for review."""

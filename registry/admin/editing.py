@@ -10,6 +10,7 @@ from flask_admin.babel import lazy_gettext
 from flask_admin.form import SecureForm
 from flask_login import current_user
 from flask_wtf.csrf import _FlaskFormCSRF
+from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 from wtforms import HiddenField, TextAreaField
 
@@ -164,7 +165,7 @@ class EditingMixin:
                     for name, message in exc.errors.items():
                         target = next((form[n] for n in (name, name.removesuffix("_id")) if n in form), None)
                         if target is not None and _replaceable(target):
-                            target.errors = [message]
+                            target.errors = [self.linked(message)]
         finally:
             savepoint.rollback()  # nothing of this trial is kept: the record is read again
 
@@ -175,9 +176,9 @@ class EditingMixin:
         for name, message in exc.errors.items():
             target = next((form[n] for n in (name, name.removesuffix("_id")) if n in form), None)
             if target is not None and name not in self.audited_children:
-                target.errors = [*list(target.errors or []), message]
+                target.errors = [*list(target.errors or []), self.linked(message)]
             else:
-                flash(f"{field_label(model_name, name)} : {message}", "error")
+                flash(Markup("{} : {}").format(field_label(model_name, name), self.linked(message)), "error")
         for child in exc.children:
             row = inline_entry(form, child.relation, child.id, child.position)
             for name, message in child.errors.items():
@@ -263,19 +264,19 @@ class EditingMixin:
         return True
 
     # -- bulk archive ------------------------------------------------------------------------------------
-    def _bulk(self, ids, change, action_name: AuditAction, done: str) -> None:
+    def _bulk(self, ids, change, action_name: AuditAction, participle: str) -> None:
         count = 0
         for record in self.records_for_ids(ids):
             options = {"user": current_user, "source": SOURCE, "action": action_name}
             if editing.save(self.db_session, record, apply=change, opened=editing.AS_IS, **options):
                 count += 1
         self.db_session.commit()
-        flash(done.format(count=count), "success")
+        flash(self.noun.counted(count, participle), "success")
 
-    @action("archive", "Archiver", "Archiver les fiches sélectionnées ? Elles quitteront le site public et les listes.")
+    @action("archive", "Archiver", "Archiver les fiches sélectionnées ?")  # named per view: NamedMessages
     def action_archive(self, ids):
-        self._bulk(ids, archive_record, AuditAction.ARCHIVE, "{count} fiche(s) archivée(s).")
+        self._bulk(ids, archive_record, AuditAction.ARCHIVE, "archivé")
 
     @action("restore", "Désarchiver")
     def action_restore(self, ids):
-        self._bulk(ids, restore_record, AuditAction.UPDATE, "{count} fiche(s) désarchivée(s).")
+        self._bulk(ids, restore_record, AuditAction.UPDATE, "désarchivé")

@@ -21,7 +21,9 @@ from registry.admin.editing import TECHNICAL_FIELDS
 #: The Flask-Admin release every entry below was read against.
 CHECKED_VERSION = "2.2.1"
 #: Other libraries whose private names the back office uses, with the release checked.
-OTHER_CHECKED = {"flask-wtf": "1.3.0"}
+OTHER_CHECKED = {"flask-wtf": "1.3.0", "flask": "3.1.3"}
+#: Flask's session key of flashed messages: admin/messages.py replaces Flask-Admin's generic success messages there.
+FLASK_FLASHES = "_flashes"
 
 
 @dataclass(frozen=True)

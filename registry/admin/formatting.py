@@ -63,14 +63,16 @@ EXPORT_FORMATTERS = {**TYPE_FORMATTERS, type(None): lambda view, value, name: ""
 
 #: Inline lists' wording {relation: (a row's legend, a new row's legend, the add button)}.
 INLINE_WORDING = {
-    "contacts": ("Contact", "Nouveau contact", "Ajouter un contact"),
-    "partners": ("Partenaire", "Nouveau partenaire", "Ajouter un partenaire"),
+    "contacts": ("Contact", "Nouveau contact", "Ajouter un contact", "Retirer ce contact du formulaire ?"),
+    "partners": ("Partenaire", "Nouveau partenaire", "Ajouter un partenaire", "Retirer ce partenaire du formulaire ?"),
 }
 
 
-def inline_wording(relation: str, label: str) -> tuple[str, str, str]:
-    """The French words of an inline list (template global: macros imported without context read it)."""
-    return INLINE_WORDING.get(relation) or (label, f"Nouvelle ligne « {label} »", f"Ajouter une ligne « {label} »")
+def inline_wording(relation: str, label: str) -> tuple[str, str, str, str]:
+    """The French words of an inline list: row title, new row, add button, remove question (template global:
+    macros imported without context read it)."""
+    return INLINE_WORDING.get(relation) or (label, f"Nouvelle ligne « {label} »", f"Ajouter une ligne « {label} »",
+                                            f"Retirer cette ligne « {label} » du formulaire ?")  # fmt: skip
 
 
 def money(view, context, model, name):
@@ -170,8 +172,8 @@ class FrenchDateField(fields.StringField):
 class EnumSelectField(fields.SelectField):
     """A select of a LabelledEnum showing French labels and holding enum members."""
 
-    def __init__(self, label=None, validators=None, enum_class=None, allow_blank=False, **kwargs):
-        choices = ([SelectChoice("", "—")] if allow_blank else []) + [
+    def __init__(self, label=None, validators=None, enum_class=None, allow_blank=False, blank_text="—", **kwargs):
+        choices = ([SelectChoice("", blank_text)] if allow_blank else []) + [
             SelectChoice(m.value, m.label) for m in enum_class
         ]
         super().__init__(label, validators, choices=choices, coerce=self._coerce_to(enum_class), **kwargs)
@@ -234,7 +236,11 @@ class RegistryModelConverter(AdminModelConverter):
         if enum_class is None or not issubclass(enum_class, LabelledEnum):
             return super().convert_enum(column=column, field_args=field_args, **extra)
         field_args.pop("filters", None)
-        return EnumSelectField(enum_class=enum_class, allow_blank=bool(column.nullable), **field_args)
+        if column.nullable:
+            return EnumSelectField(enum_class=enum_class, allow_blank=True, **field_args)
+        if column.default is None:  # required, no sensible default: nobody's choice is made for them
+            return EnumSelectField(enum_class=enum_class, allow_blank=True, blank_text=CHOOSE, **field_args)
+        return EnumSelectField(enum_class=enum_class, **field_args)
 
     @converts("Float")  # SQLAlchemy 2.1's Float is no longer a Numeric: Flask-Admin has no field for it
     def convert_float(self, column, field_args, **extra):

@@ -10,6 +10,7 @@ from flask_login import current_user
 from registry.models import Actor, AuditEvent
 from registry.services.accounts.abilities import READ_PERSONAL, has_ability
 from registry.services.history.display import display_value, model_class
+from registry.services.records.editing import MERGE_KEY
 from registry.services.reference.labels import ENTITY_NAMES, SOURCES, field_label
 
 #: A history page shows at most this many events (the audit list has them all, with filters).
@@ -28,6 +29,9 @@ def event_changes(event: AuditEvent) -> list[Change]:
     model = model_class(event.entity_type)
     rows = []
     for field, pair in (event.changes or {}).items():
+        if field == MERGE_KEY and isinstance(pair, dict):
+            rows.append(_merge_row(pair))
+            continue
         before, after = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
         rows.append(
             Change(
@@ -37,6 +41,14 @@ def event_changes(event: AuditEvent) -> list[Change]:
             )
         )
     return rows
+
+
+def _merge_row(record: dict) -> Change:
+    """The line of a merge (or of its undo) in a record's history."""
+    if "restored" in record:
+        return Change("Fiche rétablie", "—", f"« {record['label']} » (n° {record['restored']}), défusionnée")
+    slug = (record.get("row") or {}).get("slug")
+    return Change("Fiche fusionnée", f"« {record['label']} » (réf. {slug}, n° {record['id']})", "fusionnée ici")
 
 
 def visible_events_clause():

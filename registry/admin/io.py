@@ -25,6 +25,8 @@ from registry.workbook.exporter import export_registry, write_error_workbook, wr
 from registry.workbook.scdl import write_scdl_csv
 
 PAGE_SIZE = 50
+#: The prefix of the preview's radio buttons, one group per possible duplicate: ``doublon-Acteurs!12``.
+DUPLICATE_FIELD = "doublon-"
 
 
 class ImportView(SecureBaseView):
@@ -58,9 +60,9 @@ class ImportView(SecureBaseView):
         for name in ("errors", "changes") if report is not None else ():
             items, page = getattr(report, name), max(request.args.get(f"page_{name}", 1, type=int), 1)
             pages[name] = (items[(page - 1) * PAGE_SIZE : page * PAGE_SIZE], page, -(-len(items) // PAGE_SIZE))
-        html = self.render(
-            "admin/workbook/preview.html", batch=batch, report=report, paging=pages, expired=staging.is_expired(batch)
-        )
+        decidable = batch.status in staging.DECIDABLE and staging.kept_file(batch) is not None
+        html = self.render("admin/workbook/preview.html", batch=batch, report=report, paging=pages,
+                           expired=staging.is_expired(batch), decidable=decidable)  # fmt: skip
         return no_store(current_app.make_response(html))
 
     @expose("/<int:batch_id>/erreurs.xlsx")
@@ -85,9 +87,33 @@ class ImportView(SecureBaseView):
         else:
             if report.applied:
                 flash(report.summary, "success")
+            elif report.undecided:
+                flash("Les doublons possibles ont changé depuis vos choix (le registre ou le fichier a changé) : "
+                      "choisissez à nouveau avant de confirmer ; rien n'a été importé.", "warning")  # fmt: skip
             else:
                 flash("Le classeur contient désormais des erreurs : rien n'a été importé.", "error")
         db.session.commit()
+        return redirect(url_for(".preview", batch_id=batch_id))
+
+    @expose("/<int:batch_id>/doublons", methods=("POST",))
+    def decide(self, batch_id: int):
+        """The officer's choice for each « doublon possible » (``doublon-<sheet>!<row>`` = update | new)."""
+        batch = db.get_or_404(ImportBatch, batch_id)
+        answers = {k.removeprefix(DUPLICATE_FIELD): v for k, v in request.form.items() if k.startswith(DUPLICATE_FIELD)}
+        if not answers:
+            flash("Choisissez, pour chaque doublon possible, de mettre à jour la fiche existante ou d'en créer une.",
+                  "error")  # fmt: skip
+            return redirect(url_for(".preview", batch_id=batch_id))
+        try:
+            report = staging.decide(db.session, batch, answers)
+        except staging.StagingError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            left = len(report.undecided)
+            flash(f"Choix enregistrés ; {left} doublon(s) possible(s) encore à décider." if left else
+                  "Choix enregistrés : vérifiez l'aperçu ci-dessous avant de confirmer.", "info")  # fmt: skip
         return redirect(url_for(".preview", batch_id=batch_id))
 
     @expose("/<int:batch_id>/abandonner", methods=("POST",))

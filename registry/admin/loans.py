@@ -92,7 +92,7 @@ class LoanReportView(SecureModelView):
     column_formatters_detail = column_formatters
     column_filters = (
         f.equals(LoanReport.programme_id, "Programme",
-                 f.LazyChoices(lambda: sa.select(LoanProgramme.id, LoanProgramme.name).order_by(LoanProgramme.name))),
+                 f.reference_choices(LoanProgramme, "name", "sort_name")),
         f.equals(LoanReport.quartier_id, "Quartier", f.reference_choices(Quartier, "name")),
         f.equals(LoanReport.purpose, "Objet", LoanPurpose.choices(), parse=LoanPurpose),
         *f.year_of(LoanReport.period_start, "Année"),
@@ -101,6 +101,6 @@ class LoanReportView(SecureModelView):
                     "amount_granted", "amount_repaid", "defaults")  # fmt: skip
     form_args = {
         "programme": {
-            "query_factory": lambda: db.session.scalars(sa.select(LoanProgramme).order_by(LoanProgramme.name))
+            "query_factory": lambda: db.session.scalars(sa.select(LoanProgramme).order_by(LoanProgramme.sort_name))
         }
     }

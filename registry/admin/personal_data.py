@@ -15,6 +15,7 @@ from registry.extensions import db
 from registry.services.accounts.abilities import READ_PERSONAL, WRITE, has_ability
 from registry.services.privacy.personal_data import erase_person, export_person, find_person, record_access_export
 from registry.services.records.errors import ValidationError
+from registry.services.reference.nouns import agree, number
 from registry.sqlite import write_lock
 
 #: The words an officer types to confirm an erasure.
@@ -89,9 +90,13 @@ class PersonalDataView(SecureBaseView):
             return redirect(back)
         db.session.commit()
         flash(
-            f"Données effacées ({person.pseudonym}) : {done['contacts']} contact(s) supprimé(s), "
-            f"{done['user_accounts']} compte(s) anonymisé(s), {done['account_requests']} demande(s) d'accès "
-            f"supprimée(s), {done['audit_events']} entrée(s) du journal expurgée(s).",
+            f"Données effacées ({person.pseudonym}) : "
+            f"{number(done['contacts'], 'contact')} {agree('supprimé', done['contacts'])}, "
+            f"{number(done['user_accounts'], 'compte')} {agree('anonymisé', done['user_accounts'])}, "
+            f"{number(done['account_requests'], 'demande', 'demandes')} d'accès "
+            f"{agree('supprimé', done['account_requests'], feminine=True)}, "
+            f"{number(done['audit_events'], 'entrée')} du journal "
+            f"{agree('expurgé', done['audit_events'], feminine=True)}.",
             "success",
         )
         return redirect(url_for(".index"))

@@ -12,6 +12,7 @@ from registry.admin.audit import ReadOnlyView
 from registry.services.accounts.abilities import READ_PERSONAL, WRITE, has_ability
 from registry.services.history.display import format_datetime
 from registry.services.public.reports import mark_handled, open_clause
+from registry.services.reference.nouns import agree, number
 
 ENDPOINTS = {"Actor": "actor", "Initiative": "initiative"}
 
@@ -64,4 +65,4 @@ class CitizenReportView(ReadOnlyView):
     def action_handled(self, ids):
         count = mark_handled(self.db_session, self.records_for_ids(ids), current_user)
         self.db_session.commit()
-        flash(f"{count} signalement(s) marqué(s) comme traité(s).", "success")
+        flash(f"{number(count, 'signalement')} {agree('marqué', count)} comme {agree('traité', count)}.", "success")

@@ -1,7 +1,7 @@
 """The domain model. Importing this package registers every table on ``db.metadata``."""
 
 from registry.models.accounts import AccountRequest, User
-from registry.models.actors import Actor, Contact, actor_axes, actor_sectors
+from registry.models.actors import Actor, ActorSlugRedirect, Contact, actor_axes, actor_sectors
 from registry.models.audit import AuditEvent, ImportBatch
 from registry.models.checks import ReferenceCheck
 from registry.models.digest import DigestDelivery, DigestSubscription
@@ -37,6 +37,7 @@ from registry.models.reports import CitizenReport
 __all__ = [
     "AccountRequest",
     "Actor",
+    "ActorSlugRedirect",
     "ActorStatus",
     "AuditAction",
     "AuditEvent",

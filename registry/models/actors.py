@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm as so
 
 from registry.extensions import db
-from registry.models.base import Timestamped, Versioned, enum_type, non_negative
+from registry.models.base import SortedByName, Timestamped, Versioned, enum_type, non_negative, utcnow
 from registry.models.enums import ActorStatus, SiaeType
 from registry.models.reference import Axis, LegalForm, Quartier, Sector
 
@@ -30,7 +30,7 @@ actor_sectors = sa.Table(
 )
 
 
-class Actor(Timestamped, Versioned, db.Model):
+class Actor(SortedByName, Timestamped, Versioned, db.Model):
     """An organisation of the social and solidarity economy."""
 
     __tablename__ = "actors"
@@ -122,3 +122,19 @@ class Contact(Timestamped, Versioned, db.Model):
 
     def __str__(self) -> str:
         return self.full_name
+
+
+class ActorSlugRedirect(db.Model):
+    """The slug of an actor merged into another (« Fusionner »): its public page and API address answer 301 to the
+    actor that stayed. Removed again when the merge is undone."""
+
+    __tablename__ = "actor_slug_redirects"
+
+    old_slug: so.Mapped[str] = so.mapped_column(sa.String(120), primary_key=True)
+    actor_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("actors.id", ondelete="CASCADE"), index=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    actor: so.Mapped[Actor] = so.relationship()
+
+    def __str__(self) -> str:
+        return self.old_slug

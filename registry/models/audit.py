@@ -39,6 +39,9 @@ class ImportBatch(db.Model):
     #: The officer's choices made with the upload, kept for the confirmation: {"other_attributor": true} to
     #: import an SCDL file of another authority than the city (``workbook.scdl_import``).
     options: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
+    #: The officer's answer to each « doublon possible » of the preview: {"Acteurs!12": {"choice": "update" | "new",
+    #: "ref": slug of the existing record it was about}} (``workbook.duplicates``), read again at the confirmation.
+    decisions: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
 
     user = so.relationship("User")
 

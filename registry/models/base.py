@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy import orm as so
@@ -37,6 +38,24 @@ class Timestamped:
 
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, nullable=False)
     updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow, nullable=False)
+
+
+#: Characters of a name its folded sort key keeps (longer names then sort by their beginning, then by id).
+SORT_NAME_LENGTH = 80
+
+
+class SortedByName:
+    """French alphabetical order of lists: ``sort_name`` is the record's name folded (accents, case and
+    punctuation: « Économie » files under E, between « Eau » and « Fabrique », on SQLite and PostgreSQL alike),
+    indexed, kept by ``registry.services.records.search`` on every flush (and by the importer's bulk insert).
+    Lists sort on it instead of the name (admin lists, public directory)."""
+
+    #: The attribute ``sort_name`` folds.
+    sorted_by: ClassVar[str] = "name"
+
+    sort_name: so.Mapped[str] = so.mapped_column(
+        sa.String(SORT_NAME_LENGTH), default="", server_default="", nullable=False, index=True
+    )
 
 
 class Versioned:

@@ -17,6 +17,9 @@ class ReferenceCheck(db.Model):
     """The last register comparison and the last geocoding proposal of one actor."""
 
     __tablename__ = "reference_checks"
+    #: A merge drops the duplicate's notes (they describe its SIRET and address) rather than giving them to the
+    #: actor kept; the merge event keeps them, and its undo puts them back (services/records/editing/merge.py).
+    __table_args__ = {"info": {"on_merge": "drop"}}
 
     actor_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("actors.id", ondelete="CASCADE"), primary_key=True)
     #: "open", "closed" or "not_found" (the register has no public establishment of that SIRET).

@@ -136,3 +136,4 @@ class AuditAction(LabelledEnum):
     ERASE = "erase", "Effacement de données personnelles"
     LOGIN = "login", "Connexion"
     ACCOUNT = "account", "Gestion de compte"
+    MERGE = "merge", "Fusion de deux fiches"

@@ -10,7 +10,7 @@ from sqlalchemy import orm as so
 
 from registry.extensions import db
 from registry.models.actors import Actor
-from registry.models.base import Money, Timestamped, Versioned, enum_type, non_negative, ordered_dates
+from registry.models.base import Money, SortedByName, Timestamped, Versioned, enum_type, non_negative, ordered_dates
 from registry.models.enums import InitiativeStatus
 from registry.models.reference import Axis, Quartier, Sector
 
@@ -36,10 +36,11 @@ initiative_quartiers = sa.Table(
 )
 
 
-class Initiative(Timestamped, Versioned, db.Model):
+class Initiative(SortedByName, Timestamped, Versioned, db.Model):
     """A project such as a régie de quartier's workshop."""
 
     __tablename__ = "initiatives"
+    sorted_by = "title"
     __table_args__ = (
         ordered_dates("start_date", "end_date"),
         *non_negative("budget", "city_funding", "jobs_created", "people_trained", "people_reached"),

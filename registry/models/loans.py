@@ -10,7 +10,16 @@ from sqlalchemy import orm as so
 
 from registry.extensions import db
 from registry.models.actors import Actor
-from registry.models.base import Money, Rate, Timestamped, Versioned, enum_type, non_negative, ordered_dates
+from registry.models.base import (
+    Money,
+    Rate,
+    SortedByName,
+    Timestamped,
+    Versioned,
+    enum_type,
+    non_negative,
+    ordered_dates,
+)
 from registry.models.enums import LoanPurpose, ProgrammeStatus
 from registry.models.reference import Axis, Quartier
 
@@ -22,7 +31,7 @@ programme_axes = sa.Table(
 )
 
 
-class LoanProgramme(Timestamped, Versioned, db.Model):
+class LoanProgramme(SortedByName, Timestamped, Versioned, db.Model):
     """A subsidised-loan scheme: the city pays part of the interest of loans made by a lender."""
 
     __tablename__ = "loan_programmes"

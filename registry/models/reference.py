@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm as so
 
 from registry.extensions import db
-from registry.models.base import Versioned, enum_type
+from registry.models.base import SortedByName, Versioned, enum_type
 from registry.models.enums import LegalFamily
 
 
@@ -25,7 +25,7 @@ class Axis(Versioned, db.Model):
         return self.label
 
 
-class Quartier(Versioned, db.Model):
+class Quartier(SortedByName, Versioned, db.Model):
     """A quartier of Lille, or an associated commune (Hellemmes, Lomme)."""
 
     __tablename__ = "quartiers"
@@ -52,10 +52,11 @@ class Quartier(Versioned, db.Model):
         return (cls.commune != "Lille", cls.commune, cls.name)
 
 
-class Sector(Versioned, db.Model):
+class Sector(SortedByName, Versioned, db.Model):
     """An activity sector; four are strategic for the plan."""
 
     __tablename__ = "sectors"
+    sorted_by = "label"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     code: so.Mapped[str] = so.mapped_column(sa.String(60), unique=True)
@@ -68,10 +69,11 @@ class Sector(Versioned, db.Model):
         return self.label
 
 
-class LegalForm(Versioned, db.Model):
+class LegalForm(SortedByName, Versioned, db.Model):
     """A legal form met in the ESS, with its family and optional INSEE code."""
 
     __tablename__ = "legal_forms"
+    sorted_by = "label"
     __table_args__ = (
         sa.CheckConstraint("insee_code IS NULL OR length(insee_code) = 4", name="insee_code_four_digits"),
     )

@@ -32,14 +32,14 @@ def initiatives(session: so.Session, actor: Actor) -> list[tuple[Initiative, str
         sa.select(Initiative)
         .where(Initiative.lead_actor_id == actor.id, Initiative.archived_at.is_(None))
         .options(*options)
-        .order_by(Initiative.title)
+        .order_by(Initiative.sort_name, Initiative.id)
     )
     joined = session.execute(
         sa.select(Initiative, InitiativePartner.role)
         .join(InitiativePartner, InitiativePartner.initiative_id == Initiative.id)
         .where(InitiativePartner.actor_id == actor.id, Initiative.archived_at.is_(None))
         .options(*options)
-        .order_by(Initiative.title)
+        .order_by(Initiative.sort_name, Initiative.id)
     )
     return [(i, None) for i in led] + [(i, role or "") for i, role in joined]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, jsonify, redirect, request, url_for
 from sqlalchemy import select
 
 from registry.errors import render_error
@@ -130,8 +130,11 @@ def actors():
 
 @api_bp.route("/actors/<slug>")
 def actor(slug: str):
-    """One public actor, with the contact persons who agreed to be shown."""
-    record = or_404(public_records.public_actor(db.session, slug))
+    """One public actor, with the contact persons who agreed to be shown; 301 from the slug of a merged actor."""
+    record = public_records.public_actor(db.session, slug)
+    if record is None:
+        moved = or_404(public_records.moved_actor_slug(db.session, slug))
+        return redirect(url_for("api.actor", slug=moved), 301)
     payload = as_json(record, ACTOR_FIELDS)
     payload["contacts"] = [
         {"full_name": c.full_name, "role": c.role, "email": c.email, "phone": c.phone}
@@ -261,7 +264,7 @@ def reference():
             ],
             "sectors": [
                 {"code": s.code, "label": s.label, "strategic": s.strategic}
-                for s in session.scalars(select(Sector).order_by(Sector.label))
+                for s in session.scalars(select(Sector).order_by(Sector.sort_name))
             ],
             "legal_families": [{"code": f.value, "label": f.label} for f in LegalFamily],
             "initiative_statuses": [{"code": s.value, "label": s.label} for s in InitiativeStatus],

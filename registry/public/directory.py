@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import render_template, request
+from flask import redirect, render_template, request, url_for
 from sqlalchemy import orm as so
 
 from registry.extensions import db
@@ -122,8 +122,12 @@ def actors():
 
 @bp.route("/acteurs/<slug>")
 def actor(slug: str):
-    """One public actor with its initiatives, loan programmes and the contacts who agreed to be shown."""
-    record = or_404(public_records.public_actor(db.session, slug))
+    """One public actor with its initiatives, loan programmes and the contacts who agreed to be shown; the old
+    address of an actor merged into another answers 301 to the one that stayed."""
+    record = public_records.public_actor(db.session, slug)
+    if record is None:
+        moved = or_404(public_records.moved_actor_slug(db.session, slug))
+        return redirect(url_for("public.actor", slug=moved), 301)
     return render_template(
         "public/actor.html",
         actor=record,

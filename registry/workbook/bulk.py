@@ -18,7 +18,8 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
-from registry.services.records.search import search_text
+from registry.models.base import SortedByName
+from registry.services.records.search import refresh_sort_name, search_text
 
 #: Records inserted per statement.
 CHUNK = 5000
@@ -110,6 +111,9 @@ def _insert_class(session: so.Session, cls: type, objs: list, planned: set) -> d
         if "search_text" in table.c:
             for obj in chunk:
                 obj.search_text = search_text(obj)
+        if issubclass(cls, SortedByName):
+            for obj in chunk:
+                refresh_sort_name(obj)
         rows = [_row(obj, columns) for obj in chunk]
         if next_id is not None:
             for number, (obj, row) in enumerate(zip(chunk, rows, strict=True), start=next_id):

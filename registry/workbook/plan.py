@@ -17,6 +17,7 @@ from registry.services.history.audit import snapshot
 from registry.services.records.errors import ValidationError, ValidationErrors
 from registry.services.reference.matching import ReferenceData
 from registry.workbook import columns as cols
+from registry.workbook import duplicates
 from registry.workbook.cells import display, parse_cell, same
 from registry.workbook.columns import Column, SheetSpec, header_key
 from registry.workbook.headers import report_merged_cells, sheet_headers
@@ -49,9 +50,11 @@ class Row:
 class Planner:
     """Plans the sheets of one workbook against the registry, in dependency order."""
 
-    def __init__(self, session: so.Session, report: ImportReport):
+    def __init__(self, session: so.Session, report: ImportReport, decisions: dict | None = None):
         self.session = session
         self.report = report
+        #: The officer's choices about possible duplicates (``workbook.duplicates``).
+        self.decisions = decisions or {}
         self.refdata = ReferenceData(session)
         self.indexes: dict[str, RecordIndex] = {}
         self.planned: list[Planned] = []
@@ -124,7 +127,7 @@ class Planner:
                     continue
                 for target in row.parsed[col] if col.kind.name == "record_many" else [row.parsed[col]]:
                     want(index, target)
-            row.target = self._match(spec, row)
+            row.target = duplicates.decide(self, spec, row, self._match(spec, row))
             if row.target is not None:
                 want(self._own_index(spec), row.target)
         for index, ids in wanted.values():

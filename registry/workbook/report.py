@@ -41,6 +41,24 @@ class Change:
 
 
 @dataclass
+class Duplicate:
+    """A « doublon possible »: a row that may be an existing record (``ref``, ``candidate``) or a new one; the
+    officer chooses (``choice``: "update", "new", or "" while undecided — the row is then an error)."""
+
+    sheet: str
+    row: int
+    label: str
+    ref: str
+    candidate: str
+    reason: str
+    choice: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.sheet}!{self.row}"
+
+
+@dataclass
 class SheetCount:
     new: int = 0
     changed: int = 0
@@ -62,6 +80,8 @@ class ImportReport:
     changes: list[Change] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    #: Rows that may be an existing record or a new one, with the officer's choice (``workbook.duplicates``).
+    duplicates: list[Duplicate] = field(default_factory=list)
     applied: bool = False
     batch_id: int | None = None
     #: What the file was read as, in French (« CSV, séparateur point-virgule, encodage Windows-1252 »).
@@ -71,6 +91,11 @@ class ImportReport:
     def ok(self) -> bool:
         """No error: the import may be applied."""
         return not self.errors
+
+    @property
+    def undecided(self) -> list[Duplicate]:
+        """The possible duplicates still waiting for the officer's choice."""
+        return [d for d in self.duplicates if not d.choice]
 
     @property
     def has_changes(self) -> bool:
@@ -124,6 +149,7 @@ class ImportReport:
             "changes": [asdict(c) for c in self.changes],
             "errors": [asdict(p) for p in self.errors],
             "warnings": [asdict(p) for p in self.warnings],
+            "duplicates": [asdict(d) for d in self.duplicates],
             "applied": self.applied,
             "batch_id": self.batch_id,
             "detected": self.detected,
@@ -138,6 +164,7 @@ class ImportReport:
             changes=[Change(**{**c, "fields": [tuple(f) for f in c["fields"]]}) for c in data["changes"]],
             errors=[Problem(**p) for p in data["errors"]],
             warnings=[Problem(**p) for p in data["warnings"]],
+            duplicates=[Duplicate(**d) for d in data.get("duplicates", [])],
             applied=data.get("applied", False),
             batch_id=data.get("batch_id"),
             detected=data.get("detected", ""),

@@ -2,6 +2,7 @@
 
 ``stage`` previews an uploaded workbook and keeps the file and its report on a new ImportBatch, in the
 database (so that any app server can confirm it), until ``kept_until`` (IMPORT_UPLOAD_TTL seconds later).
+``decide`` keeps the officer's choice for each « doublon possible » with the batch and previews again with it.
 ``confirm`` checks that the file is still kept and unchanged (its SHA-256 is the one recorded at upload),
 plans it again against the registry as it is now and applies it only when that plan is the preview's;
 otherwise the new report replaces the preview, to be reviewed. ``discard`` forgets the file;
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import PurePath
 from typing import BinaryIO
@@ -24,15 +26,19 @@ from sqlalchemy import orm as so
 from registry.models import ImportBatch, ImportStatus
 from registry.models.base import utcnow
 from registry.sqlite import reading
+from registry.workbook import duplicates
 from registry.workbook.importer import PlanChanged, apply_workbook, preview_workbook
 from registry.workbook.report import ImportReport
 
 DEFAULT_TTL = 3600
+#: Batches whose possible duplicates may still be decided (a preview with errors included: undecided rows are).
+DECIDABLE = (ImportStatus.PREVIEWED, ImportStatus.FAILED)
 
 __all__ = [
     "PlanChanged",
     "StagingError",
     "confirm",
+    "decide",
     "discard",
     "is_expired",
     "kept_file",
@@ -85,20 +91,57 @@ def stage(
         file_hash=report.file_hash,
         user_id=getattr(user, "id", None),
         user_label=getattr(user, "email", None),
-        status=ImportStatus.PREVIEWED if report.ok else ImportStatus.FAILED,
-        counts=report.counts_dict(),
-        error_count=len(report.errors),
-        warning_count=len(report.warnings),
-        message=None if report.ok else "Aperçu avec erreurs : rien n'a été importé.",
         kept_file=data,
         kept_until=now + _ttl(),
         options={"other_attributor": True} if other_attributor else None,
     )
     session.add(batch)
     session.flush()
+    _previewed(session, batch, report)
+    return batch
+
+
+def _previewed(session: so.Session, batch: ImportBatch, report: ImportReport) -> None:
+    batch.status = ImportStatus.PREVIEWED if report.ok else ImportStatus.FAILED
+    batch.counts = report.counts_dict()
+    batch.error_count, batch.warning_count = len(report.errors), len(report.warnings)
+    batch.message = None if report.ok else "Aperçu avec erreurs : rien n'a été importé."
     _keep_report(batch, report)
     session.flush()
-    return batch
+
+
+def decide(session: so.Session, batch: ImportBatch, answers: Mapping[str, str], *, now: datetime | None = None):
+    """Keep the officer's choice for possible duplicates of the preview ({Duplicate.key: "update" | "new"}) with
+    the batch, and preview the file again with them; returns the new report. Raises StagingError (French) for a
+    batch that is no longer a preview, a row that is no possible duplicate, an unknown choice. The caller
+    commits."""
+    if batch.status not in DECIDABLE:
+        raise StagingError("Cet import n'est plus un aperçu : importez le fichier à nouveau.")
+    data, problem = _file_problem(batch, now)
+    if problem:
+        raise StagingError(problem)
+    report = preview(batch)
+    known = {d.key: d for d in report.duplicates} if report is not None else {}
+    decisions = dict(batch.decisions or {})
+    for key, choice in answers.items():
+        if key not in known:
+            raise StagingError("Cette ligne n'est pas, ou plus, un doublon possible : l'aperçu a été mis à jour.")
+        if choice not in duplicates.CHOICES:
+            raise StagingError(f"Choix inconnu pour la ligne {known[key].row} : « mettre à jour » ou « créer ».")
+        decisions[key] = {"choice": choice, "ref": known[key].ref}
+    filename = batch.filename
+    with reading():
+        session.rollback()
+        report = preview_workbook(
+            session, data, filename=filename, decisions=decisions, other_attributor=_other_attributor(batch)
+        )
+    batch.decisions = decisions
+    _previewed(session, batch, report)
+    return report
+
+
+def _other_attributor(batch: ImportBatch) -> bool:
+    return bool((batch.options or {}).get("other_attributor"))
 
 
 def preview(batch: ImportBatch) -> ImportReport | None:
@@ -156,7 +199,8 @@ def confirm(session: so.Session, batch: ImportBatch, user, *, source: str = "imp
             expected_fingerprint=report.fingerprint(),
             batch=batch,
             on_applied=applied,
-            other_attributor=bool((batch.options or {}).get("other_attributor")),
+            other_attributor=_other_attributor(batch),
+            decisions=batch.decisions,
         )
     except PlanChanged as exc:
         _keep_report(batch, exc.args[0])

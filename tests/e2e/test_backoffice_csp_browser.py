@@ -87,7 +87,7 @@ def test_bulk_action_asks_for_confirmation(admin_page, session):
     page.get_by_role("button", name="Renvoyer l'invitation").click()
     page.wait_for_load_state()
     assert messages == ["Renvoyer une invitation aux comptes choisis ?"]
-    assert "Invitation envoyée à 1 compte(s)." in page.content()
+    assert "Invitation envoyée à 1 compte." in page.content()
     assert page.locator("a.nav-link.active").count() == 0  # the current tab is text, not a "javascript:" link
     assert page.csp.violations(page) == []  # nor any inline handler in the live DOM
 

@@ -62,6 +62,10 @@ def test_officer_forms_summary_and_review_queue(watched, officer, width):
 
     page.goto("/admin/a-relire/")
     assert page.locator("button", has_text="Marquer comme relu").count() >= 1
+    for button in ("Marquer comme relu", "Rétablir"):  # every row's buttons within the screen, phone included
+        box = page.locator("table.model-list button", has_text=button).first.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, (button, box)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scrolling
     screenshot(page, f"i13-review-queue-{width}")
     assert page.csp.violations(page) == []
 

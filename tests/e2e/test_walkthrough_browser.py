@@ -117,6 +117,7 @@ def test_partner_profile_error_summary(watched, session, width):
     page.wait_for_url("**/espace-partenaire/")
     page.goto("/espace-partenaire/profil")
     page.get_by_label("Présentation de la structure").fill("Trop court.")
+    page.get_by_label("Code postal", exact=True).fill("59033")  # a CEDEX code: no commune is filled in for it
     page.get_by_label("Commune", exact=True).fill("")
     page.get_by_label("Site web").fill("ftp:/x")
     page.get_by_role("button", name="Enregistrer ma fiche").click()

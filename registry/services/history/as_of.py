@@ -4,8 +4,9 @@ Every write of an actor, initiative, partner of an initiative or partnership is 
 before/after values of each field that changed (``history.audit``). The past is rebuilt *backwards*: start from
 the rows as they are now and undo, newest first, every event after the end of the day — a creation removes the
 row, a change (update, archive, revert, import) puts the before values back, a removal brings the row back from
-the values its event kept. Going backwards means records older than the audit trail (rows loaded before it
-existed) are there as they are: the trail, not ``created_at``, says what happened after the day.
+the values its event kept, a merge brings the duplicate back (and its undo removes it again). Going backwards
+means records older than the audit trail (rows loaded before it existed) are there as they are: the trail, not
+``created_at``, says what happened after the day.
 
 The result goes into a throwaway in-memory SQLite database with the application's own schema (``Snapshot``):
 the dashboard figures and the workbook exporter are aggregate SQL and ORM queries, and run on its session
@@ -29,6 +30,7 @@ from registry.extensions import db
 from registry.models import Actor, AuditAction, AuditEvent, Initiative, InitiativePartner, Partnership
 from registry.services.history.display import PARIS
 from registry.services.history.reverts import typed_value
+from registry.services.records.editing import MERGE_KEY, decode_row
 
 #: The dated records, in the order their rows are rebuilt and written (parents first).
 DATED = (Actor, Initiative, InitiativePartner, Partnership)
@@ -194,6 +196,34 @@ def _default(column: sa.Column, cutoff: datetime):
     return None
 
 
+def _undo_merge(by_table: dict[str, _Rows], kept_id: int, merge: dict) -> None:
+    """Going back past a merge brings the duplicate back, with its links, and points the rows that followed the
+    kept actor at it again (the rows a collision dropped return); past the undo of a merge, the other way round."""
+    actors = by_table["actors"]
+    undone = "restored" in merge  # the event is the undo: before it, the merge stood
+    merged_id = merge["restored"] if undone else merge["id"]
+    if undone:
+        actors.rows.pop(merged_id, None)
+        for sets in actors.linked.values():
+            sets.pop(merged_id, None)
+    else:
+        actors.rows[merged_id] = decode_row(actors.cls.__table__, merge["row"])
+        for key, (table, own, other, _target) in actors.links.items():
+            rows = merge["links"].get(table.name, [])
+            actors.linked[key][merged_id] = {r[other] for r in rows if r[own] == merged_id}
+    for group in merge.get("moved", []):
+        rows = by_table.get(group["table"])
+        for *pk, _version in group["rows"] if rows is not None else ():
+            if pk[0] in rows.rows:
+                rows.rows[pk[0]][group["column"]] = kept_id if undone else merged_id
+    for dropped in merge.get("dropped", []):
+        rows = by_table.get(dropped["table"])
+        if rows is not None and undone:
+            rows.rows.pop(dropped["row"]["id"], None)
+        elif rows is not None:
+            rows.rows[dropped["row"]["id"]] = decode_row(rows.cls.__table__, dropped["row"])
+
+
 def registry_as_of(session: so.Session, day: date) -> Snapshot:
     """The registry at the end of ``day`` (Lille time), rebuilt from the audit trail into an in-memory
     database. Close it when done (``with registry_as_of(...) as snap:``)."""
@@ -207,9 +237,13 @@ def registry_as_of(session: so.Session, day: date) -> Snapshot:
         .where(AuditEvent.created_at > cutoff, AuditEvent.entity_type.in_(list(by_name)))
         .order_by(AuditEvent.id.desc())
     ).all()
+    by_table = {cls.__table__.name: rows for cls, rows in rebuilt.items()}
     for event in events:
         rows = by_name[event.entity_type]
         rows.apply(event, resolve)
+        merge = (event.changes or {}).get(MERGE_KEY)
+        if isinstance(merge, dict):
+            _undo_merge(by_table, event.entity_id, merge)
     engine = _empty_database()
     with engine.begin() as target:
         for name in COPIED:

@@ -14,7 +14,16 @@ from sqlalchemy import orm as so
 from registry.models import AuditAction, AuditEvent, Contact
 
 #: Columns never copied into the audit (technical, derived or secret).
-IGNORED_FIELDS = {"id", "created_at", "updated_at", "version", "search_text", "password_hash", "session_token"}
+IGNORED_FIELDS = {
+    "id",
+    "created_at",
+    "updated_at",
+    "version",
+    "search_text",
+    "sort_name",
+    "password_hash",
+    "session_token",
+}
 #: Records whose before/after are contacts' personal data: shown to officers and admins only.
 PERSONAL_TYPES = {"Contact", "User", "AccountRequest"}
 

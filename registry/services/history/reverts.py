@@ -1,8 +1,9 @@
 """Undo one audited change ("Rétablir"): the before values of an event go back through the record's own
 ``clean_*`` service, provided the record still holds the event's after values; the undo is audited too.
 
-Supported: changes to an actor's fields, and the creation, change or removal of a contact person — what the
-partner space writes, and the same changes made in the back office.
+Supported: changes to an actor's fields, the creation, change or removal of a contact person — what the
+partner space writes, and the same changes made in the back office — and the merge of two actors (the duplicate
+comes back with everything that followed the kept actor, while none of it changed since).
 """
 
 from __future__ import annotations
@@ -23,13 +24,15 @@ from registry.services.records.errors import ValidationError, ValidationErrors
 CLEANERS = {"Actor": clean_actor, "Contact": clean_contact}
 MODELS = {"Actor": Actor, "Contact": Contact}
 #: Never restored from an event: identity, bookkeeping, and values the services derive.
-NOT_RESTORED = {"id", "version", "created_at", "updated_at", "search_text", "slug", "consent_at", "actor"}
+NOT_RESTORED = {"id", "version", "created_at", "updated_at", "search_text", "sort_name", "slug", "consent_at", "actor"}
 #: Marker left in audit values by the erasure of a person (registry.services.privacy.personal_data).
 ERASED_MARK = "[effacé]"
 
 
 def revertible(event: AuditEvent) -> bool:
     """Whether "Rétablir" applies to this event at all (the record may still refuse it)."""
+    if event.action == AuditAction.MERGE:
+        return event.entity_type == "Actor" and isinstance((event.changes or {}).get(editing.MERGE_KEY), dict)
     if event.entity_type == "Actor":
         return event.action == AuditAction.UPDATE and bool(_field_changes(event))
     if event.entity_type == "Contact":
@@ -107,7 +110,9 @@ def revert_event(session: so.Session, event: AuditEvent, *, user, source: str = 
              "label": f"{event.entity_label} (rétabli : modification n° {event.id})"}  # fmt: skip
     after = {field: new for field, (_old, new) in pairs.items()}
     try:
-        if event.action == AuditAction.DELETE:
+        if event.action == AuditAction.MERGE:
+            done = _unmerge(session, event, obj, restore, write)
+        elif event.action == AuditAction.DELETE:
             if obj is not None:
                 _refuse("la fiche existe toujours.")
             actor = session.get(Actor, event.actor_id) if event.actor_id else None
@@ -131,6 +136,22 @@ def revert_event(session: so.Session, event: AuditEvent, *, user, source: str = 
         _refuse("les valeurs d'avant ne sont plus acceptées (" + " ; ".join(exc.errors.values()) + ").")
     mark_reviewed(session, [event], user)
     return done.event
+
+
+def _unmerge(session: so.Session, event: AuditEvent, kept, restore, write: dict) -> editing.Changes:
+    record = event.changes[editing.MERGE_KEY]
+    if kept is None:
+        _refuse("la fiche conservée par la fusion n'existe plus.")
+    back = session.get(Actor, record["id"])
+    if back is not None and back.slug == record["row"].get("slug"):
+        _refuse(f"cette fusion a déjà été annulée : « {back} » existe de nouveau.")
+    write = {"user": write["user"], "source": write["source"],
+             "label": f"{kept} (rétabli : fusion n° {event.id}, « {record['label']} » revient)"}  # fmt: skip
+    try:
+        return editing.unmerge(session, kept, record, restore=restore, cleaner=clean_actor, **write)
+    except editing.Conflict as exc:
+        _refuse(f"la fusion ne peut plus être annulée car des fiches ont changé depuis ({_moved(exc)}) ; "
+                "corrigez-les directement.")  # fmt: skip
 
 
 def _moved(conflict: editing.Conflict) -> str:

@@ -24,8 +24,6 @@ MIN_WORD = 2
 PREFIX_FROM = 3
 #: At most this many words are searched.
 MAX_WORDS = 8
-#: The sort key: the start of the folded search text, which begins with the folded name or title.
-SORT_KEY_LENGTH = 80
 
 
 @dataclass(frozen=True)
@@ -43,8 +41,8 @@ def search_words(query: str | None) -> list[str]:
 
 
 def sort_key(model) -> sa.ColumnElement:
-    """The indexed sort expression (literal arguments, so both engines use the expression index)."""
-    return sa.func.substr(model.search_text, sa.literal_column("1"), sa.literal_column(str(SORT_KEY_LENGTH)))
+    """The indexed French-order key of the public lists: the folded name (``SortedByName``)."""
+    return model.sort_name
 
 
 def _fts5_expression(words: list[str], column: str | None = None) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
-from registry.models import Actor, Contact, Initiative, InitiativePartner, LoanProgramme
+from registry.models import Actor, ActorSlugRedirect, Contact, Initiative, InitiativePartner, LoanProgramme
 from registry.services.public.visibility import public_actor_clause, public_initiative_clause, public_programme_clause
 
 #: Rows fetched at a time by the bulk exports.
@@ -46,6 +46,15 @@ def public_actor(session: so.Session, slug: str) -> Actor | None:
     return session.scalar(sa.select(Actor).where(Actor.slug == slug, public_actor_clause()).options(*actor_options()))
 
 
+def moved_actor_slug(session: so.Session, slug: str) -> str | None:
+    """The slug of the public actor an old slug now leads to (the actor was merged into it), or None."""
+    return session.scalar(
+        sa.select(Actor.slug)
+        .join(ActorSlugRedirect, ActorSlugRedirect.actor_id == Actor.id)
+        .where(ActorSlugRedirect.old_slug == slug, public_actor_clause())
+    )
+
+
 def public_initiative(session: so.Session, slug: str) -> Initiative | None:
     """The public initiative with this slug, or None."""
     return session.scalar(
@@ -79,13 +88,13 @@ def initiatives_of(session: so.Session, actor: Actor) -> list[tuple[Initiative, 
     led = session.scalars(
         sa.select(Initiative)
         .where(Initiative.lead_actor_id == actor.id, public_initiative_clause())
-        .order_by(Initiative.title)
+        .order_by(Initiative.sort_name, Initiative.id)
     )
     partnered = session.execute(
         sa.select(Initiative, InitiativePartner.role)
         .join(InitiativePartner, InitiativePartner.initiative_id == Initiative.id)
         .where(InitiativePartner.actor_id == actor.id, public_initiative_clause())
-        .order_by(Initiative.title)
+        .order_by(Initiative.sort_name, Initiative.id)
     )
     return [(i, None) for i in led] + [(i, role or "") for i, role in partnered]
 
@@ -96,7 +105,7 @@ def programmes_of(session: so.Session, actor: Actor) -> list[LoanProgramme]:
         session.scalars(
             sa.select(LoanProgramme)
             .where(LoanProgramme.lender_id == actor.id, public_programme_clause())
-            .order_by(LoanProgramme.name)
+            .order_by(LoanProgramme.sort_name)
         )
     )
 
@@ -109,7 +118,7 @@ def public_programmes(session: so.Session) -> list[LoanProgramme]:
             sa.select(LoanProgramme)
             .where(public_programme_clause())
             .options(*programme_options())
-            .order_by(order, LoanProgramme.name)
+            .order_by(order, LoanProgramme.sort_name)
         )
     )
 

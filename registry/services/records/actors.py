@@ -7,13 +7,16 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
-from registry.models import Actor, Contact
+from registry.models import Actor, ActorSlugRedirect, Contact
 from registry.models.base import utcnow
 from registry.services.records.checks import check_range, clean_field, require_text, without_autoflush
-from registry.services.records.errors import Collector
+from registry.services.records.errors import Collector, Mention
+from registry.services.records.places import fill_commune
 from registry.services.records.slugs import clean_slug
 from registry.services.reference import normalize as n
 
+#: The message of a SIRET another actor has ({name}: that actor's name).
+SIRET_TAKEN = "Ce SIRET est déjà celui de l'acteur « {name} »."
 #: The shortest presentation an organisation may give of itself (what the public reads first).
 MIN_PRESENTATION_LENGTH = 40
 
@@ -42,6 +45,8 @@ def clean_actor(session: so.Session, actor: Actor, *, check_unique: bool = True,
     clean_field(c, actor, "longitude", n.parse_coordinate, kind="longitude")
     for field, length in (("address", 300), ("commune", 120)):
         clean_field(c, actor, field, n.clean_text, length)
+    if "postcode" not in c.errors:
+        fill_commune(actor)  # 59160 → Lomme: every writer (back office, partner space, importer)
     actor.description = n.clean_text(actor.description)
     if own_profile:
         _check_own_profile(c, actor)
@@ -55,9 +60,19 @@ def clean_actor(session: so.Session, actor: Actor, *, check_unique: bool = True,
     if check_unique and actor.siret and "siret" not in c.errors:
         other = session.scalar(sa.select(Actor).where(Actor.siret == actor.siret, Actor.id != (actor.id or 0)))
         if other is not None:
-            c.add("siret", f"Ce SIRET est déjà celui de l'acteur « {other.name} ».")
+            c.add("siret", siret_taken(other))
     clean_slug(c, session, actor, "name", "de l'acteur", check_unique=check_unique)
+    if check_unique and actor.slug and "slug" not in c.errors:
+        alias = session.get(ActorSlugRedirect, actor.slug)
+        if alias is not None and alias.actor_id != actor.id:
+            c.add("slug", f"La référence « {actor.slug} » est l'ancienne adresse d'une fiche fusionnée dans "
+                          f"« {alias.actor.name} » : choisissez-en une autre.")  # fmt: skip
     c.raise_if_any()
+
+
+def siret_taken(other: Actor) -> Mention:
+    """The message of a SIRET ``other`` already has: it names that actor, and a screen may link it."""
+    return Mention(SIRET_TAKEN, other.name, entity="Actor", record_id=other.id)
 
 
 def _check_own_profile(c: Collector, actor: Actor) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from markupsafe import Markup
+
 
 class ValidationError(ValueError):
     """One value is wrong; ``message`` is French and says how to fix it."""
@@ -12,6 +14,29 @@ class ValidationError(ValueError):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+class Mention(str):
+    """A French message naming another record (« Ce SIRET est déjà celui de l'acteur « X ». »). It reads as plain
+    text wherever text is wanted (importer reports, CLI, API); a screen that can show that record links its name
+    with ``linked(url)``: safe HTML, the name and the words escaped by markupsafe."""
+
+    template: str
+    name: str
+    entity: str
+    record_id: int
+
+    def __new__(cls, template: str, name, *, entity: str, record_id: int):
+        text = super().__new__(cls, template.format(name=name))
+        text.template, text.name, text.entity, text.record_id = template, str(name), entity, record_id
+        return text
+
+    def linked(self, url: str | None) -> Markup | str:
+        """The message with the record's name as a link to ``url`` (the plain message when there is no url)."""
+        if not url:
+            return str(self)
+        before, _, after = self.template.partition("{name}")
+        return Markup('{}<a href="{}">{}</a>{}').format(before, url, self.name, after)
 
 
 @dataclass(frozen=True)

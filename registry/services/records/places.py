@@ -4,11 +4,15 @@ refusal."""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from registry.services.records.errors import ValidationError
 from registry.services.reference.normalize import normalize_postcode
 
-#: The postcodes of Lille (59000, 59800, 59777 Euralille), Lomme (59160) and Hellemmes (59260).
-TERRITORY_POSTCODES = frozenset({"59000", "59777", "59800", "59160", "59260"})
+#: The commune of each postcode of the territory: Lille (59000, 59800, 59777 Euralille), Lomme (59160) and
+#: Hellemmes (59260). CEDEX codes (59033 LILLE Cedex…) name no commune here: it stays as typed.
+POSTCODE_COMMUNES = {"59000": "Lille", "59800": "Lille", "59777": "Lille", "59160": "Lomme", "59260": "Hellemmes"}
+TERRITORY_POSTCODES = frozenset(POSTCODE_COMMUNES)
 #: A box around the three communes (decimal degrees), a little wider than their limits.
 LATITUDES = (50.58, 50.68)
 LONGITUDES = (2.94, 3.14)
@@ -30,3 +34,24 @@ def place_warnings(postcode, latitude, longitude) -> dict[str, str]:
         if not inside:
             warnings["latitude"] = f"La position ({latitude}, {longitude}) est hors de {TERRITORY}."
     return warnings
+
+
+def commune_of(postcode) -> str | None:
+    """The commune of a territory postcode (« 59 160 » → Lomme); None for any other or unreadable code."""
+    try:
+        return POSTCODE_COMMUNES.get(normalize_postcode(postcode) or "")
+    except ValidationError:
+        return None
+
+
+def fill_commune(record) -> None:
+    """An empty commune is filled from the postcode typed now (a record created, or its postcode or commune
+    changed by this write): a save that touches neither writes nothing."""
+    if record.commune or not record.postcode:
+        return
+    state = sa.inspect(record)
+    touched = state.transient or state.pending
+    touched = touched or any(state.attrs[name].history.has_changes() for name in ("postcode", "commune"))
+    commune = commune_of(record.postcode) if touched else None
+    if commune is not None:
+        record.commune = commune

@@ -1,4 +1,5 @@
-"""Keeps the accent-folded ``search_text`` of actors and initiatives up to date on every flush."""
+"""Keeps the accent-folded ``search_text`` of actors and initiatives, and the folded ``sort_name`` of every record
+sorted by name (``SortedByName``), up to date on every flush."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm as so
 
 from registry.models import Actor, Initiative
+from registry.models.base import SORT_NAME_LENGTH, SortedByName
 from registry.services.reference.normalize import fold
 
 
@@ -30,9 +32,23 @@ def search_text(obj) -> str | None:
     return None
 
 
+def sort_name(text: str | None) -> str:
+    """The French-order key of a name: folded, cut to the column's length (« Économie » → « economie »)."""
+    return fold(text)[:SORT_NAME_LENGTH]
+
+
+def refresh_sort_name(obj) -> None:
+    """Set a record's ``sort_name`` from its name (no write when it is already right)."""
+    key = sort_name(getattr(obj, obj.sorted_by))
+    if obj.sort_name != key:
+        obj.sort_name = key
+
+
 @sa.event.listens_for(so.Session, "before_flush")
 def _refresh_search_text(session: so.Session, flush_context, instances) -> None:
     for obj in [*session.new, *session.dirty]:
         text = search_text(obj)
         if text is not None and obj.search_text != text:
             obj.search_text = text
+        if isinstance(obj, SortedByName):
+            refresh_sort_name(obj)

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from slugify import slugify
 from sqlalchemy import orm as so
 
+from registry.models import Actor, ActorSlugRedirect
 from registry.services.records.errors import Collector, ValidationError
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -35,6 +36,9 @@ def unique_slug(session: so.Session, model, text: str, exclude_id: int | None = 
     if exclude_id is not None:
         query = query.where(model.id != exclude_id)
     taken = set(session.scalars(query))
+    if model is Actor:  # the old slugs of merged actors redirect to the actor that stayed: never given again
+        old = ActorSlugRedirect.old_slug
+        taken |= set(session.scalars(sa.select(old).where(sa.or_(old == base, old.like(f"{base}-%")))))
     pending = {getattr(o, "slug", None) for o in session.new if isinstance(o, model)}
     taken |= {s for s in pending if s}
     if base not in taken:

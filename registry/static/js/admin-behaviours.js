@@ -54,6 +54,24 @@
     }
   });
 
+  /* On a phone, list rows become cards (admin.css): each cell shows its column's header, copied here. */
+  function labelCells(table) {
+    if (!table.tHead || !table.tHead.rows.length || !table.tBodies.length) {
+      return;
+    }
+    var headers = Array.prototype.map.call(table.tHead.rows[0].cells, function (th) {
+      return th.textContent.replace(/\s+/g, " ").trim();
+    });
+    Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {  // the list's own rows, not nested tables
+      Array.prototype.forEach.call(row.cells, function (cell, index) {
+        if (headers[index]) {
+          cell.setAttribute("data-label", headers[index]);
+        }
+      });
+    });
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("table.model-list"), labelCells);
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (form.hasAttribute && form.hasAttribute("data-confirm") && !window.confirm(form.getAttribute("data-confirm"))) {

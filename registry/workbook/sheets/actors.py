@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from registry.models import Actor, ActorStatus, Contact, SiaeType
-from registry.services.records.actors import clean_actor, clean_contact
+from registry.services.records.actors import SIRET_TAKEN, clean_actor, clean_contact
 from registry.services.reference import normalize as n
 from registry.services.reference.matching import match_key
 from registry.workbook import cells
@@ -160,7 +160,7 @@ ACTORS = SheetSpec(
         "actor",
         "acteur",
         "de l'acteur",
-        also_by=(("siret", "Ce SIRET est déjà celui de l'acteur « {other.name} »."),),
+        also_by=(("siret", SIRET_TAKEN.replace("{name}", "{other.name}")),),  # the back office's words
         natural=ACTOR_KEYS,
     ),
     duplicate_warning=possible_duplicate,
