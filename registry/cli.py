@@ -191,16 +191,22 @@ def purge_citizen_reports_command(days: int | None) -> None:
 @registry_cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Afficher l'aperçu sans rien écrire.")
-def import_command(path: Path, dry_run: bool) -> None:
-    """Import a registry workbook (.xlsx, .ods, .xls) or one sheet as .csv: print the report; exit status 1
-    when it has errors."""
+@click.option(
+    "--autre-attribuant",
+    "other_attributor",
+    is_flag=True,
+    help="Fichier SCDL d'une autre collectivité : ses subventions deviennent des partenariats de cet attribuant.",
+)
+def import_command(path: Path, dry_run: bool, other_attributor: bool) -> None:
+    """Import a registry workbook (.xlsx, .ods, .xls), one sheet as .csv, a map export or an SCDL « subventions »
+    file: print the report; exit status 1 when it has errors."""
     from registry.workbook.importer import apply_workbook, preview_workbook
 
     data = path.read_bytes()
     if dry_run:
-        report = preview_workbook(db.session, data, filename=path.name)
+        report = preview_workbook(db.session, data, filename=path.name, other_attributor=other_attributor)
     else:
-        report = apply_workbook(db.session, data, filename=path.name, source="cli")
+        report = apply_workbook(db.session, data, filename=path.name, source="cli", other_attributor=other_attributor)
     click.echo(report.to_text(max_items=None))
     if report.errors:
         raise click.exceptions.Exit(1)

@@ -43,7 +43,13 @@ class ImportView(SecureBaseView):
         if upload is None or not upload.filename:
             flash("Choisissez un classeur (.xlsx, .ods, .xls) ou un fichier .csv à importer.", "error")
             return redirect(url_for(".index"))
-        batch = staging.stage(db.session, upload.read(), upload.filename, current_user._get_current_object())
+        batch = staging.stage(
+            db.session,
+            upload.read(),
+            upload.filename,
+            current_user._get_current_object(),
+            other_attributor=bool(request.form.get("autre_attribuant")),
+        )
         db.session.commit()
         return redirect(url_for(".preview", batch_id=batch.id))
 

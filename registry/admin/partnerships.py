@@ -25,6 +25,7 @@ from registry.models import (
     actor_axes,
 )
 from registry.services.records.partnerships import clean_partnership
+from registry.services.reference.normalize import format_siret
 
 #: A searched word that looks like a reference: letters, then a dash or digits (PART-2025, bench-00123).
 REFERENCE_LIKE = re.compile(r"^[A-Za-z]+[-/][A-Za-z0-9/._-]*$|^[A-Za-z]*\d[A-Za-z0-9/._-]*-[A-Za-z0-9/._-]*$")
@@ -35,6 +36,13 @@ PARTNERSHIP_DATE = sa.func.coalesce(Partnership.convention_date, Partnership.sta
 
 def _actor(view, context, model, name):
     return Markup('<a href="{}">{}</a>').format(url_for("actor.details_view", id=model.actor_id), model.actor.name)
+
+
+def _attributor(view, context, model, name):
+    """« Ville » for the city's own; the authority's name and SIRET for an SCDL file of another one."""
+    if not model.attributor_siret:
+        return "Ville"
+    return f"{model.attributor_name or ''} (SIRET {format_siret(model.attributor_siret)})".strip()
 
 
 def _axis_clause(value):
@@ -69,16 +77,26 @@ class PartnershipView(SecureModelView):
     cleaner = clean_partnership
     query_options = (so.selectinload(Partnership.actor),)
 
-    column_list = ("ref", "actor", "kind", "object", "convention_date", "end_date", "amount", "status")
+    column_list = (
+        "ref",
+        "actor",
+        "kind",
+        "object",
+        "convention_date",
+        "end_date",
+        "amount",
+        "status",
+        "attributor_name",
+    )
     column_default_sort = [("convention_date", True), ("id", True)]
     column_sortable_list = ("ref", "kind", "convention_date", "end_date", "amount", "status")
     column_searchable_list = ("ref", "object", "decision_reference")
-    column_formatters = {"ref": record_link("ref"), "actor": _actor, "amount": money}
-    column_formatters_detail = {"actor": _actor, "amount": money}
+    column_formatters = {"ref": record_link("ref"), "actor": _actor, "amount": money, "attributor_name": _attributor}
+    column_formatters_detail = {"actor": _actor, "amount": money, "attributor_name": _attributor}
     column_details_list = (
         "ref", "actor", "kind", "object", "initiative", "loan_programme", "decision_reference", "decision_date",
         "convention_date", "start_date", "end_date", "amount", "nature", "payment_terms", "status", "officer_name",
-        "notes", "eu_notification", "subsidy_share", "created_at", "updated_at",
+        "notes", "eu_notification", "subsidy_share", "attributor_name", "created_at", "updated_at",
     )  # fmt: skip
     column_filters = (
         f.equals(Partnership.kind, "Type", PartnershipKind.choices(), parse=PartnershipKind),

@@ -36,6 +36,9 @@ class ImportBatch(db.Model):
     #: The latest report (preview, new preview or outcome) as JSON, until ``kept_until``.
     report_json: so.Mapped[str | None] = so.mapped_column(sa.Text, deferred=True)
     kept_until: so.Mapped[datetime | None] = so.mapped_column(index=True)
+    #: The officer's choices made with the upload, kept for the confirmation: {"other_attributor": true} to
+    #: import an SCDL file of another authority than the city (``workbook.scdl_import``).
+    options: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
     #: The officer's answer to each « doublon possible » of the preview: {"Acteurs!12": {"choice": "update" | "new",
     #: "ref": slug of the existing record it was about}} (``workbook.duplicates``), read again at the confirmation.
     decisions: so.Mapped[dict | None] = so.mapped_column(sa.JSON)

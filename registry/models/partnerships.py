@@ -57,6 +57,10 @@ class Partnership(Timestamped, Versioned, db.Model):
     eu_notification: so.Mapped[bool] = so.mapped_column(default=False)
     #: SCDL pourcentageSubvention: share of the funded cost the aid covers (0 < x <= 1).
     subsidy_share: so.Mapped[Decimal] = so.mapped_column(sa.Numeric(5, 4), default=Decimal("1"))
+    #: Another authority than the city that granted it (an SCDL file of that authority imported explicitly,
+    #: ``workbook.scdl_import``): its name and SIRET; both empty for the city's own partnerships.
+    attributor_name: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    attributor_siret: so.Mapped[str | None] = so.mapped_column(sa.String(14), index=True)
 
     actor: so.Mapped[Actor] = so.relationship()
     initiative: so.Mapped[Initiative | None] = so.relationship()

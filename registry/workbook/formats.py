@@ -5,7 +5,8 @@
   and ratios, no DTD or entity for .ods) and a bound on the sheet's grid (calamine builds it densely);
   formulas are never run: the values the spreadsheet saved are read;
 - .csv: ``csv_reader`` (encoding and dialect detected, one sheet chosen by its headers);
-- a GoGoCarto / Carteco map export, JSON or CSV (its English field names): ``map_import``, as the Acteurs sheet.
+- a GoGoCarto / Carteco map export, JSON or CSV (its English field names): ``map_import``, as the Acteurs sheet;
+- an SCDL « subventions » CSV (its headers, 2.1.1 or the older set): ``scdl_import``, as partnerships.
 
 ``read_file`` returns the sheet names, the wanted sheets and what was detected, in French, for the preview.
 """
@@ -19,7 +20,7 @@ from datetime import date, datetime
 
 import python_calamine
 
-from registry.workbook import csv_reader, map_import
+from registry.workbook import csv_reader, map_import, scdl_import
 from registry.workbook.cells import is_blank
 from registry.workbook.reader import (
     OLE_MAGIC,
@@ -58,9 +59,12 @@ def read_file(
     if map_import.looks_like_json(data):
         sheet, detected = map_import.read_json(data, max_rows=max_rows)
         return [sheet.name], [sheet], detected
-    from_map = []
+    from_map, from_scdl = [], []
 
     def choose(header_row: dict) -> str:
+        if scdl_import.is_scdl_header(header_row):
+            from_scdl.append(True)
+            return scdl_import.SHEET_NAME
         try:
             return choose_sheet(header_row)
         except WorkbookRejected:
@@ -72,6 +76,8 @@ def read_file(
     sheet, detected = csv_reader.read_csv(data, max_rows=max_rows, choose_sheet=choose)
     if from_map:
         sheet, detected = map_import.from_csv(sheet, detected, max_rows)
+    elif from_scdl:
+        sheet, detected = scdl_import.from_csv(sheet, detected)
     return [sheet.name], [sheet] if wanted(sheet.name) else [], detected
 
 

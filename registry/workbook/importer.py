@@ -31,6 +31,7 @@ from registry.workbook.map_import import SOURCE as MAP_SOURCE
 from registry.workbook.plan import Planner
 from registry.workbook.reader import RawSheet, WorkbookRejected
 from registry.workbook.report import ImportReport
+from registry.workbook.scdl_link import expand as expand_scdl
 
 DEFAULT_MAX_ROWS = 200_000
 #: Audit events are written this many at a time (bounded memory).
@@ -91,12 +92,19 @@ def read_workbook(data: bytes, report: ImportReport, max_rows: int | None = None
 
 
 def plan_import(
-    session: so.Session, sheets: list[tuple[object, RawSheet]], report: ImportReport, decisions: dict | None = None
+    session: so.Session,
+    sheets: list[tuple[object, RawSheet]],
+    report: ImportReport,
+    decisions: dict | None = None,
+    *,
+    other_attributor: bool = False,
 ) -> Planner:
     """Plan every sheet (nothing is flushed); the report is the preview. Consumes ``sheets``: each sheet's
     cells are let go once planned (those of 100,000 rows take hundreds of megabytes). ``decisions``: the
-    officer's choices about possible duplicates (``workbook.duplicates``)."""
+    officer's choices about possible duplicates (``workbook.duplicates``). An SCDL file's subsidies are those
+    of the city, or (``other_attributor``) of the authority the file names (``scdl_link``)."""
     with session.no_autoflush:
+        sheets = expand_scdl(session, sheets, report, other_attributor=other_attributor)
         planner = Planner(session, report, decisions)
         while sheets:
             spec, raw = sheets.pop(0)
@@ -154,12 +162,13 @@ def preview_workbook(
     *,
     filename: str,
     max_rows: int | None = None,
+    other_attributor: bool = False,
     decisions: dict | None = None,
 ) -> ImportReport:
     """The preview of a workbook: its plan as a report. Writes nothing (the session is rolled back)."""
     report, sheets = _read(data, filename, max_rows)
     if not report.errors:
-        plan_import(session, sheets, report, decisions)
+        plan_import(session, sheets, report, decisions, other_attributor=other_attributor)
         session.rollback()
     return report
 
@@ -176,13 +185,14 @@ def apply_workbook(
     batch: ImportBatch | None = None,
     max_rows: int | None = None,
     on_applied: Callable[[ImportBatch, ImportReport], None] | None = None,
+    other_attributor: bool = False,
     decisions: dict | None = None,
 ) -> ImportReport:
     """Plan a workbook again and apply it when the plan has no error; returns the report (``applied``).
     Commits its own transaction, so the session must hold no pending change. With ``expected_fingerprint``
     (the preview's), a plan that differs from the preview is not applied and PlanChanged is raised.
     ``batch`` is the staged batch to complete (else one is created); ``on_applied(batch, report)`` runs just
-    before the commit, in the same transaction. ``decisions`` as for ``plan_import``."""
+    before the commit, in the same transaction. ``decisions`` and ``other_attributor`` as for ``plan_import``."""
     report, sheets = _read(data, filename, max_rows)
     if report.errors:
         return report
@@ -192,7 +202,7 @@ def apply_workbook(
     batch_id = batch.id if batch is not None else None
     try:
         with write_lock():
-            planner = plan_import(session, sheets, report, decisions)
+            planner = plan_import(session, sheets, report, decisions, other_attributor=other_attributor)
             if report.errors:
                 session.rollback()
                 return report

@@ -66,15 +66,24 @@ def _keep_report(batch: ImportBatch, report: ImportReport) -> None:
     batch.report_json = json.dumps(report.to_dict(), default=str)
 
 
-def stage(session: so.Session, data: bytes | BinaryIO, filename: str, user, *, now: datetime | None = None):
+def stage(
+    session: so.Session,
+    data: bytes | BinaryIO,
+    filename: str,
+    user,
+    *,
+    now: datetime | None = None,
+    other_attributor: bool = False,
+):
     """Preview an uploaded workbook and keep it with its report; returns the batch (flushed). The session's
     transaction is ended first (planning only reads, so other officers' saves need not wait for it), and
-    the files and reports past their time are purged."""
+    the files and reports past their time are purged. ``other_attributor`` (an SCDL file of another
+    authority, ``importer.plan_import``) is kept with the batch for the confirmation."""
     data = data if isinstance(data, bytes) else data.read()
     filename = PurePath(filename.replace("\\", "/")).name[:255]
     with reading():
         session.rollback()
-        report = preview_workbook(session, data, filename=filename)
+        report = preview_workbook(session, data, filename=filename, other_attributor=other_attributor)
     now = now or utcnow()
     purge_expired(session, now)
     batch = ImportBatch(
@@ -84,6 +93,7 @@ def stage(session: so.Session, data: bytes | BinaryIO, filename: str, user, *, n
         user_label=getattr(user, "email", None),
         kept_file=data,
         kept_until=now + _ttl(),
+        options={"other_attributor": True} if other_attributor else None,
     )
     session.add(batch)
     session.flush()
@@ -122,10 +132,16 @@ def decide(session: so.Session, batch: ImportBatch, answers: Mapping[str, str], 
     filename = batch.filename
     with reading():
         session.rollback()
-        report = preview_workbook(session, data, filename=filename, decisions=decisions)
+        report = preview_workbook(
+            session, data, filename=filename, decisions=decisions, other_attributor=_other_attributor(batch)
+        )
     batch.decisions = decisions
     _previewed(session, batch, report)
     return report
+
+
+def _other_attributor(batch: ImportBatch) -> bool:
+    return bool((batch.options or {}).get("other_attributor"))
 
 
 def preview(batch: ImportBatch) -> ImportReport | None:
@@ -183,6 +199,7 @@ def confirm(session: so.Session, batch: ImportBatch, user, *, source: str = "imp
             expected_fingerprint=report.fingerprint(),
             batch=batch,
             on_applied=applied,
+            other_attributor=_other_attributor(batch),
             decisions=batch.decisions,
         )
     except PlanChanged as exc:

@@ -5,6 +5,8 @@ amount is above the threshold (the SCDL_PUBLICATION_THRESHOLD setting, 23 000 �
 *published* in the SCDL file when its beneficiary is identified (a SIRET, or an RNA number « W… ») and it has a
 convention date (a required SCDL column); otherwise it is *pending*, with the reasons. In the public file, the
 conventions of actors the public site does not show are pending too. Nothing due is ever left out silently.
+A subsidy of another authority (``Partnership.attributor_siret``, imported from that authority's SCDL file) is
+never the city's to publish.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ def reasons_pending(p: Partnership, *, public_only: bool = False, actor_public: 
 def due_clause(*, include_all: bool = False):
     """SQL for "must be published": signed subsidies above the threshold (``include_all``: any amount)."""
     clause = sa.and_(
+        Partnership.attributor_siret.is_(None),  # another authority publishes its own subsidies
         Partnership.status.in_(PUBLISHED_STATUSES),
         Partnership.kind.not_in(NOT_SUBSIDIES),
         Partnership.amount.is_not(None),

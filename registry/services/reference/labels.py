@@ -111,6 +111,8 @@ FIELDS: dict[str, dict[str, str]] = {
         "notes": "Notes",
         "eu_notification": "Notifiée à la Commission européenne",
         "subsidy_share": "Part subventionnée",
+        "attributor_name": "Attribuant",
+        "attributor_siret": "SIRET de l'attribuant",
     },
     "Axis": {"position": "Ordre"},
     "Quartier": {"commune": "Commune", "aliases": "Autres noms (séparés par ;)"},
