@@ -18,7 +18,7 @@ from sqlalchemy import orm as so
 from registry.models import Axis, LoanProgramme, LoanReport, Quartier, Sector
 from registry.services.reporting import facts as facts_mod
 from registry.services.reporting.base import Table, share, year_of
-from registry.services.reporting.facts import Facts, facts_for
+from registry.services.reporting.facts import facts_for
 from registry.services.reporting.filters import NO_FILTERS, Filters
 from registry.services.reporting.renewals import esus_expiring, partnerships_ending  # noqa: F401
 
@@ -124,12 +124,6 @@ def _euros(cents) -> Decimal:
     return Decimal(int(cents)).scaleb(-2)
 
 
-def _of_actors(facts: Facts, actor_rows: np.ndarray, actors: np.ndarray) -> np.ndarray:
-    """For each actor row (-1: none), whether that actor is in the ``actors`` mask."""
-    known = actor_rows >= 0
-    return known & actors[np.where(known, actor_rows, 0)]
-
-
 def partnership_amounts_by_year_and_axis(
     session: so.Session, filters: Filters = NO_FILTERS, today: date | None = None
 ) -> Table:
@@ -150,7 +144,7 @@ def partnership_amounts_by_year_and_axis(
     totals = {first + i: (_euros(round(totals_cents[i])), int(n)) for i, n in enumerate(totals_count) if n}
     cells = {}
     for axis_id, _label in axes:
-        on_axis = _of_actors(facts, actor_rows, facts.actor_axes[:, facts.axis_index(axis_id)])
+        on_axis = facts_mod.rows_in(actor_rows, facts.actor_axes[:, facts.axis_index(axis_id)])
         sums = np.bincount(offset[on_axis], weights=cents[on_axis], minlength=size)
         present = np.bincount(offset[on_axis], minlength=size)
         cells.update({(first + i, axis_id): _euros(round(sums[i])) for i, n in enumerate(present) if n})
@@ -216,11 +210,11 @@ def strategic_sectors_share(session: so.Session, filters: Filters = NO_FILTERS) 
     for sector_id, label in session.execute(sectors):
         in_sector = facts.actor_sectors[:, facts.sector_index(sector_id)]
         n = int((current & in_sector).sum())
-        amount = _euros(cents[_of_actors(facts, actor_rows, in_sector)].sum())
+        amount = _euros(cents[facts_mod.rows_in(actor_rows, in_sector)].sum())
         rows.append([label, n, share(n, total_actors), amount, share(amount, total_amount)])
     in_any = facts.actor_sectors.any(axis=1)
     any_actors = int((current & in_any).sum())
-    any_amount = _euros(cents[_of_actors(facts, actor_rows, in_any)].sum())
+    any_amount = _euros(cents[facts_mod.rows_in(actor_rows, in_any)].sum())
     rows.append(
         ["Au moins un secteur stratégique", any_actors, share(any_actors, total_actors), any_amount,
          share(any_amount, total_amount)]

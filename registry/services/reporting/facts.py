@@ -91,9 +91,7 @@ class Facts:
 
     def in_mask(self, actor_ids, mask: np.ndarray) -> np.ndarray:
         """For each actor id, whether it is in the actors ``mask`` (an unknown id is not)."""
-        rows = _indexer(self.actor_ids)(np.asarray(actor_ids, dtype=np.int64))
-        known = rows >= 0
-        return known & mask[np.where(known, rows, 0)]
+        return rows_in(_indexer(self.actor_ids)(np.asarray(actor_ids, dtype=np.int64)), mask)
 
 
 def _rows(connection, statement, columns: int) -> np.ndarray:
@@ -118,6 +116,12 @@ def _membership(pairs: np.ndarray, rows_of, n_rows: int, column_ids: list[int]) 
         keep = (rows >= 0) & (columns >= 0)
         matrix[rows[keep], columns[keep]] = True
     return matrix
+
+
+def rows_in(rows: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """For each row number (-1: none), whether that row is in ``mask``."""
+    known = rows >= 0
+    return known & mask[np.where(known, rows, 0)]
 
 
 def _indexer(ids: np.ndarray):
@@ -317,8 +321,7 @@ def counted_partnerships(facts: Facts, filters) -> np.ndarray:
     mask = facts.partnership_counted & dated(facts.partnership_day, filters)
     if filters.has_actor_filter:
         actors = actor_mask(facts, filters)
-        known = facts.partnership_actor >= 0
-        mask &= known & actors[np.where(known, facts.partnership_actor, 0)]
+        mask &= rows_in(facts.partnership_actor, actors)
     return mask
 
 
@@ -332,8 +335,7 @@ def current_initiatives(facts: Facts, filters) -> np.ndarray:
         mask &= facts.initiative_quartiers[:, facts.quartier_index(filters.quartier_id)]
     if filters.sector_id is not None or filters.family is not None:
         lead = actor_mask(facts, type(filters)(sector_id=filters.sector_id, family=filters.family))
-        known = facts.initiative_lead >= 0
-        mask &= known & lead[np.where(known, facts.initiative_lead, 0)]
+        mask &= rows_in(facts.initiative_lead, lead)
     if filters.end is not None:
         mask &= facts.initiative_start <= day_int(filters.end)
     if filters.start is not None:
