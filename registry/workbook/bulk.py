@@ -20,6 +20,7 @@ from sqlalchemy import orm as so
 
 from registry.models.base import SortedByName
 from registry.services.records.search import refresh_sort_name, search_text
+from registry.sqlite import insert_triggers_deferred
 
 #: Records inserted per statement.
 CHUNK = 5000
@@ -106,36 +107,31 @@ def _insert_class(session: so.Session, cls: type, objs: list, planned: set) -> d
         # SQLite cannot return the ids of a multi-row INSERT in order (SQLAlchemy would then insert row by row):
         # it numbers rows max(id) + 1 onwards, and the import holds the write lock, so the ids are known ahead.
         next_id = session.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar_one() + 1
-    for start in range(0, len(objs), CHUNK):  # bounded memory: the rows of one chunk at a time
-        chunk = objs[start : start + CHUNK]
-        if "search_text" in table.c:
-            for obj in chunk:
-                obj.search_text = search_text(obj)
-        if issubclass(cls, SortedByName):
-            for obj in chunk:
-                refresh_sort_name(obj)
-        rows = [_row(obj, columns) for obj in chunk]
-        if next_id is not None:
-            for number, (obj, row) in enumerate(zip(chunk, rows, strict=True), start=next_id):
-                obj.id = row["id"] = number
-            next_id += len(chunk)
-            session.execute(sa.insert(table), rows)
-        elif returns_id:
-            statement = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
-            ids = session.execute(statement, rows).scalars().all()
-            for obj, new_id in zip(chunk, ids, strict=True):
-                obj.id = new_id
-        else:
-            session.execute(sa.insert(table), rows)
-        for rel in many:
-            links = [
-                {sec.key: getattr(obj, parent.key) for parent, sec in rel.synchronize_pairs}
-                | {sec.key: getattr(item, child.key) for child, sec in rel.secondary_synchronize_pairs}
-                for obj in chunk
-                for item in so.attributes.instance_dict(obj).get(rel.key) or ()
-            ]
-            if links:
-                session.execute(sa.insert(rel.secondary), links)
+    with insert_triggers_deferred(session.connection(), table.name) as inserted_ids:
+        for start in range(0, len(objs), CHUNK):  # bounded memory: the rows of one chunk at a time
+            chunk = objs[start : start + CHUNK]
+            if "search_text" in table.c:
+                for obj in chunk:
+                    obj.search_text = search_text(obj)
+            if issubclass(cls, SortedByName):
+                for obj in chunk:
+                    refresh_sort_name(obj)
+            rows = [_row(obj, columns) for obj in chunk]
+            if next_id is not None:
+                for number, (obj, row) in enumerate(zip(chunk, rows, strict=True), start=next_id):
+                    obj.id = row["id"] = number
+                next_id += len(chunk)
+                session.execute(sa.insert(table), rows)
+            elif returns_id:
+                statement = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
+                ids = session.execute(statement, rows).scalars().all()
+                for obj, new_id in zip(chunk, ids, strict=True):
+                    obj.id = new_id
+            else:
+                session.execute(sa.insert(table), rows)
+            if returns_id:
+                inserted_ids.extend(obj.id for obj in chunk)
+            _insert_links(session, many, chunk)
     children: dict[type, list] = {}
     for rel in owned:
         for obj in objs:
@@ -147,6 +143,19 @@ def _insert_class(session: so.Session, cls: type, objs: list, planned: set) -> d
                 planned.add(id(child))
                 children.setdefault(type(child), []).append(child)
     return children
+
+
+def _insert_links(session: so.Session, many, chunk: list) -> None:
+    """The many-to-many rows of a chunk of new records."""
+    for rel in many:
+        links = [
+            {sec.key: getattr(obj, parent.key) for parent, sec in rel.synchronize_pairs}
+            | {sec.key: getattr(item, child.key) for child, sec in rel.secondary_synchronize_pairs}
+            for obj in chunk
+            for item in so.attributes.instance_dict(obj).get(rel.key) or ()
+        ]
+        if links:
+            session.execute(sa.insert(rel.secondary), links)
 
 
 def _detach(obj) -> None:
