@@ -22,11 +22,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.workbook import _app, _workbook
+from bench.workbook import _app, _pg_app, _workbook
 
 #: Function → stage; a sample goes to the innermost function of its stack found here.
 STAGES = {
     "read_workbook": "read",
+    "_parsed": "parse cells",
     "parse_cell": "parse cells",
     "clean_field": "normalise/validate",
     "wrapper": "normalise/validate",  # services.records.checks: the clean_* entry points
@@ -86,16 +87,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--file", default="actors", choices=["actors", "registry"])
-    parser.add_argument("--mode", default="apply", choices=["apply", "preview"])
+    parser.add_argument("--mode", default="apply", choices=["apply", "preview", "reimport"])
     parser.add_argument("--tree", action="store_true")
+    parser.add_argument("--postgres", default="", help="a PostgreSQL server URL: profile the import there")
     args = parser.parse_args()
     import logging
 
     logging.disable(logging.INFO)
     with tempfile.TemporaryDirectory() as tmp:
-        app = _app(Path(tmp) / "profile.sqlite", fresh=True)
+        if args.postgres:
+            app = _pg_app(args.postgres, "bench_import_profile")
+        else:
+            app = _app(Path(tmp) / "profile.sqlite", fresh=True)
         with app.app_context():
             data = _workbook(args.file, args.n).read_bytes()
+            if args.mode == "reimport":  # the same file again, on the registry it made: every row unchanged
+                apply_workbook(db.session, data, filename="bench.xlsx", source="cli")
             profiler = Profiler(interval=0.001)
             started = time.perf_counter()
             profiler.start()

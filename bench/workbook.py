@@ -381,7 +381,7 @@ def bench_import(n: int, name: str, runs: int, pg_url: str) -> None:
         line("PostgreSQL: re-import unchanged", pg_again, f"({ratio:.2f}× SQLite; {verdict(ratio, 1.5)})")
 
 
-def bench(n: int, runs: int, pg_url: str, export: bool) -> None:
+def bench(n: int, runs: int, pg_url: str, export: bool, files: list[str]) -> None:
     src = OUT / f"source-{n}.sqlite"
     print(f"\n=== {n:,} actors, {n // 5:,} initiatives, {n // 2:,} partnerships ===")
     run_phase("populate", n, src)
@@ -395,9 +395,9 @@ def bench(n: int, runs: int, pg_url: str, export: bool) -> None:
         ratio = actors["seconds"] / raw["seconds"]
         line("app export of the actors sheet", actors, f"({ratio:.2f}× baseline; goal ≤ 1.5× and < 300 MB)")
         line("app full export (every sheet)", full)
-    for name in ("actors", "registry"):
+    for name in files:
         bench_import(n, name, runs, pg_url)
-    if export:
+    if export and "registry" in files:
         formats = run_phase("read_formats", n, OUT / f"import-registry-{n}.sqlite")
         print("Reading the same registry in other formats (app reader only, no planning)")
         line("from .xlsx (every sheet)", formats)
@@ -415,6 +415,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=0, help="fresh processes per figure (default 3, 1 from 50,000)")
     parser.add_argument("--postgres", default="", help="a PostgreSQL server URL: the import there too")
     parser.add_argument("--no-export", action="store_true", help="import figures only")
+    parser.add_argument("--files", default="actors,registry", help="actors (the Acteurs sheet alone), registry")
     parser.add_argument("--phase")
     parser.add_argument("--n", type=int)
     parser.add_argument("--db", type=Path)
@@ -431,7 +432,7 @@ def main() -> None:
         return
     for n in (int(s) for s in args.sizes.split(",")):
         runs = args.runs or (3 if n < 50_000 else 1)
-        bench(n, runs, args.postgres, export=not args.no_export)
+        bench(n, runs, args.postgres, export=not args.no_export, files=args.files.split(","))
 
 
 if __name__ == "__main__":
