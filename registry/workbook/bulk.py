@@ -103,7 +103,8 @@ def _insert_class(session: so.Session, cls: type, objs: list, planned: set) -> d
     mapper = sa.inspect(cls)
     table, columns, many, owned, returns_id = _insert_plan(mapper)
     next_id = None
-    if returns_id and session.get_bind().dialect.name == "sqlite":
+    dialect = session.get_bind().dialect.name
+    if returns_id and dialect == "sqlite":
         # SQLite cannot return the ids of a multi-row INSERT in order (SQLAlchemy would then insert row by row):
         # it numbers rows max(id) + 1 onwards, and the import holds the write lock, so the ids are known ahead.
         next_id = session.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar_one() + 1
@@ -122,13 +123,18 @@ def _insert_class(session: so.Session, cls: type, objs: list, planned: set) -> d
                     obj.id = row["id"] = number
                 next_id += len(chunk)
                 session.execute(sa.insert(table), rows)
+            elif returns_id and dialect == "postgresql":
+                # The ids drawn from the table's sequence first, then the rows copied (``insert_rows``).
+                for obj, row, new_id in zip(chunk, rows, _next_ids(session, table, len(chunk)), strict=True):
+                    obj.id = row["id"] = new_id
+                insert_rows(session, table, rows)
             elif returns_id:
                 statement = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
                 ids = session.execute(statement, rows).scalars().all()
                 for obj, new_id in zip(chunk, ids, strict=True):
                     obj.id = new_id
             else:
-                session.execute(sa.insert(table), rows)
+                insert_rows(session, table, rows)
             if returns_id:
                 inserted_ids.extend(obj.id for obj in chunk)
             _insert_links(session, many, chunk)
@@ -155,7 +161,46 @@ def _insert_links(session: so.Session, many, chunk: list) -> None:
             for item in so.attributes.instance_dict(obj).get(rel.key) or ()
         ]
         if links:
-            session.execute(sa.insert(rel.secondary), links)
+            insert_rows(session, rel.secondary, links)
+
+
+def _next_ids(session: so.Session, table: sa.Table, count: int) -> list[int]:
+    """PostgreSQL: ``count`` new ids from the sequence behind ``table.id``, in order."""
+    statement = sa.text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :count)")
+    return list(session.scalars(statement, {"table": table.name, "count": count}))
+
+
+def insert_rows(session: so.Session, table: sa.Table, rows: list[dict]) -> None:
+    """Insert many rows (dicts with the same keys) into ``table``. On PostgreSQL by ``COPY … FROM STDIN``: each
+    value through the column type's own bind processing (as an INSERT would send it), the columns the rows leave
+    out given their Python default, their server default by the database — a third of the time of a batched
+    ``INSERT``. Elsewhere, one ``executemany``."""
+    if not rows:
+        return
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        connection.execute(sa.insert(table), rows)
+        return
+    keys, processors, defaults = _copy_plan(table, tuple(rows[0]), connection.dialect)
+    from psycopg import sql
+
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, keys))
+    )
+    extra = [_default(default) for default in defaults]
+    with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            values = [row[k] for k in keys[: len(keys) - len(extra)]] + extra
+            copy.write_row([v if p is None else p(v) for p, v in zip(processors, values, strict=True)])
+
+
+@functools.cache
+def _copy_plan(table: sa.Table, given: tuple[str, ...], dialect) -> tuple:
+    """The copied columns (those given, then those with a Python default), their bind processors, the defaults."""
+    defaulted = [c for c in table.columns if c.key not in given and c.default is not None]
+    keys = [*given, *(c.key for c in defaulted)]
+    processors = [table.c[k].type.dialect_impl(dialect).bind_processor(dialect) for k in keys]
+    return tuple(keys), tuple(processors), tuple(c.default for c in defaulted)
 
 
 def _detach(obj) -> None:
@@ -172,4 +217,4 @@ def _detach(obj) -> None:
     so.make_transient_to_detached(obj)
 
 
-__all__ = ["insert_new"]
+__all__ = ["insert_new", "insert_rows"]
