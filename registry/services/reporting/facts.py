@@ -220,7 +220,17 @@ def rows_in(rows: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 def _indexer(ids: np.ndarray):
     """ids (distinct, in any order) → a function giving the position of each value in ``ids``, -1 for an
-    unknown one."""
+    unknown one. Database ids are dense, so a table from id to position (at most a few times the ids' count) is
+    looked up directly, several times faster than a binary search; sparse ids fall back to one."""
+    if len(ids) and ids.min() >= 0 and ids.max() < 4 * len(ids) + 1024:
+        table = np.full(int(ids.max()) + 1, -1, dtype=np.int64)
+        table[ids] = np.arange(len(ids))
+
+        def rows_of(values: np.ndarray) -> np.ndarray:
+            inside = (values >= 0) & (values < len(table))
+            return np.where(inside, table[np.where(inside, values, 0)], -1)
+
+        return rows_of
     order = np.argsort(ids, kind="stable")
     ordered = ids[order]
 
