@@ -8,8 +8,20 @@ into NumPy arrays — for each actor its quartier, family, day of registration, 
 axes and strategic sectors; for each partnership its actor, counted status, day and amount in cents; for each
 initiative its lead, days and rows of axes and quartiers — and every figure is a few vector operations on
 them (``dashboard``). The arrays are kept until the data version moves (``public.versions``: a write through
-any app server), so a new filter costs no query; reading them again after a write costs a few hundred
-milliseconds (``bench/admin.py`` prints both).
+any app server), so a new filter costs no query (``bench/admin.py`` prints both cases).
+
+Reading them again after a write is a full read, made cheap rather than avoided (issue 19). Where its time went,
+measured at 100,000 actors: building a Python tuple per row (600,000 of them) and formatting dates in SQL per row
+(``to_char``, ``replace``/``CAST``: more than the rest of the partnership columns together). So each table is one
+statement returning one row — its count and each column joined into one text (``group_concat`` /
+``string_agg``), parsed by ``np.fromstring`` — dates come in each engine's cheapest form (SQLite's stored text,
+PostgreSQL's days since 1970) and amounts as stored, turned into days and cents by NumPy (``Day``, ``Cents``),
+and ids become rows through a lookup table: 0.55–0.65 s became about 0.25 s on either engine. Rejected: COPY
+in binary on PostgreSQL (psycopg hands over one block per row: 2 s, measured), reading only the tables or
+rows that changed (nothing records which ones another server wrote; without a change log kept by triggers it
+could not be shown never to serve stale figures), refreshing ahead of the request (another server's write is
+still seen late). The page after a write stays above 300 ms (about 0.45–0.5 s: this read, the uncached
+pending-conventions count, about 0.1 s, and the page itself).
 
 Days are integers ``YYYYMMDD`` (0: no date), amounts integer cents: sums are exact.
 """
@@ -141,16 +153,22 @@ class Day:
             days = np.fromstring(text.replace("-", ""), dtype=np.int64, sep=",")
             return np.where(days == 0, self.missing, days)
         epoch = np.fromstring(text, dtype=np.int64, sep=",")
-        missing = epoch == _NO_DAY
-        day = np.where(missing, 0, epoch).astype("datetime64[D]")
-        month, year = day.astype("datetime64[M]"), day.astype("datetime64[Y]")
-        days = (
-            (year.astype(np.int64) + 1970) * 10_000
-            + ((month - year.astype("datetime64[M]")).astype(np.int64) + 1) * 100
-            + (day - month.astype("datetime64[D]")).astype(np.int64)
-            + 1
-        )
-        return np.where(missing, self.missing, days)
+        return np.where(epoch == _NO_DAY, self.missing, _civil_days(epoch))
+
+
+def _civil_days(epoch: np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 → ``YYYYMMDD`` (proleptic Gregorian; H. Hinnant's ``civil_from_days``, in integer
+    vector operations: several times faster than NumPy's calendar through ``datetime64``)."""
+    z = epoch + 719_468
+    era = z // 146_097
+    doe = z - era * 146_097
+    yoe = (doe - doe // 1_460 + doe // 36_524 - doe // 146_096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = np.where(mp < 10, mp + 3, mp - 9)
+    year = yoe + era * 400 + (month <= 2)
+    return year * 10_000 + month * 100 + day
 
 
 @dataclass(frozen=True)
