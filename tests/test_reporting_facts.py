@@ -93,11 +93,14 @@ def test_days_since_1970_become_calendar_days():
     ]
 
 
-def test_each_table_is_read_in_one_statement(session, app):
+def test_each_table_is_read_in_one_statement(session):
     make_partnership(session)
     statements = []
     engine = session.get_bind()
-    listener = lambda conn, cursor, statement, *a: statements.append(statement)  # noqa: E731
+
+    def listener(conn, cursor, statement, *args):
+        statements.append(statement)
+
     sa.event.listen(engine, "before_cursor_execute", listener)
     try:
         facts.load(session)

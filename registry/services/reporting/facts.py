@@ -16,7 +16,7 @@ measured at 100,000 actors: building a Python tuple per row (600,000 of them) an
 statement returning one row — its count and each column joined into one text (``group_concat`` /
 ``string_agg``), parsed by ``np.fromstring`` — dates come in each engine's cheapest form (SQLite's stored text,
 PostgreSQL's days since 1970) and amounts as stored, turned into days and cents by NumPy (``Day``, ``Cents``),
-and ids become rows through a lookup table: 0.55–0.65 s became about 0.25 s on either engine. Rejected: COPY
+and ids become rows through a lookup table: 0.6–0.7 s became 0.23–0.28 s. Rejected: COPY
 in binary on PostgreSQL (psycopg hands over one block per row: 2 s, measured), reading only the tables or
 rows that changed (nothing records which ones another server wrote; without a change log kept by triggers it
 could not be shown never to serve stale figures), refreshing ahead of the request (another server's write is
@@ -194,7 +194,8 @@ def _columns(connection, table, *columns, where=None) -> list[np.ndarray]:
 
     One statement, one row: the count and each column joined into one text by the database, parsed by NumPy —
     building a Python tuple per row would cost more than the query. All aggregates of a statement step over the
-    same rows in the same order, so the arrays line up; a NULL (left out by the aggregate) or a value that does not
+    same rows in the same order (a parallel plan combines each worker's partial texts together), so the arrays
+    line up; a NULL (left out by the aggregate) or a value that does not
     parse makes a column shorter than the count, which is an error rather than shifted figures."""
     dialect = connection.dialect.name
     expressions = [c.expression(dialect) if isinstance(c, Day | Cents) else c for c in columns]
@@ -270,6 +271,7 @@ def load(session: so.Session) -> Facts:
     sector_ids = list(session.scalars(sa.select(Sector.id).where(Sector.strategic.is_(True)).order_by(Sector.label)))
     forms = session.execute(sa.select(LegalForm.id, LegalForm.family)).all()
     form_ids = np.array([f for f, _family in forms], dtype=np.int64)
+    # The family of each form, and -1 last: an unknown form (position -1) reads it.
     form_families = np.array([FAMILIES.index(f) if f is not None else -1 for _id, f in forms] + [-1], dtype=np.int64)
 
     actor_ids, actor_archived, actor_quartier, actor_form, actor_day = _by_id(
