@@ -31,24 +31,6 @@ def _year_sqlite(element, compiler, **kw):
     return f"CAST(substr({compiler.process(element.clauses, **kw)}, 1, 4) AS INTEGER)"
 
 
-class day_number(sa.sql.functions.FunctionElement):
-    """A date (or timestamp) column as the integer YYYYMMDD, computed by the database."""
-
-    type = sa.Integer()
-    inherit_cache = True
-
-
-@compiles(day_number)
-def _day_default(element, compiler, **kw):
-    return f"CAST(to_char({compiler.process(element.clauses, **kw)}, 'YYYYMMDD') AS INTEGER)"
-
-
-@compiles(day_number, "sqlite")
-def _day_sqlite(element, compiler, **kw):
-    # SQLite stores dates as 'YYYY-MM-DD…' text.
-    return f"CAST(replace(substr({compiler.process(element.clauses, **kw)}, 1, 10), '-', '') AS INTEGER)"
-
-
 #: The date a partnership is counted at: its convention, else its start, else the council's decision.
 PARTNERSHIP_DATE = sa.func.coalesce(Partnership.convention_date, Partnership.start_date, Partnership.decision_date)
 

@@ -8,15 +8,26 @@ into NumPy arrays — for each actor its quartier, family, day of registration, 
 axes and strategic sectors; for each partnership its actor, counted status, day and amount in cents; for each
 initiative its lead, days and rows of axes and quartiers — and every figure is a few vector operations on
 them (``dashboard``). The arrays are kept until the data version moves (``public.versions``: a write through
-any app server), so a new filter costs no query; reading them again after a write costs a few hundred
-milliseconds (``bench/admin.py`` prints both).
+any app server), so a new filter costs no query (``bench/admin.py`` prints both cases).
+
+Reading them again after a write is a full read, made cheap rather than avoided (issue 19). Where its time went,
+measured at 100,000 actors: building a Python tuple per row (600,000 of them) and formatting dates in SQL per row
+(``to_char``, ``replace``/``CAST``: more than the rest of the partnership columns together). So each table is one
+statement returning one row — its count and each column joined into one text (``group_concat`` /
+``string_agg``), parsed by ``np.fromstring`` — dates come in each engine's cheapest form (SQLite's stored text,
+PostgreSQL's days since 1970) and amounts as stored, turned into days and cents by NumPy (``Day``, ``Cents``),
+and ids become rows through a lookup table: 0.6–0.7 s became 0.23–0.28 s. Rejected: COPY
+in binary on PostgreSQL (psycopg hands over one block per row: 2 s, measured), reading only the tables or
+rows that changed (nothing records which ones another server wrote; without a change log kept by triggers it
+could not be shown never to serve stale figures), refreshing ahead of the request (another server's write is
+still seen late). The page after a write stays above 300 ms (about 0.45–0.5 s: this read, the uncached
+pending-conventions count, about 0.1 s, and the page itself).
 
 Days are integers ``YYYYMMDD`` (0: no date), amounts integer cents: sums are exact.
 """
 
 from __future__ import annotations
 
-import itertools
 import threading
 from dataclasses import dataclass
 from datetime import date
@@ -24,6 +35,7 @@ from datetime import date
 import numpy as np
 import sqlalchemy as sa
 from sqlalchemy import orm as so
+from sqlalchemy.ext.compiler import compiles
 
 from registry.models import (
     Actor,
@@ -40,7 +52,7 @@ from registry.models import (
     initiative_axes,
     initiative_quartiers,
 )
-from registry.services.reporting.base import COUNTED_STATUSES, PARTNERSHIP_DATE, day_number
+from registry.services.reporting.base import COUNTED_STATUSES, PARTNERSHIP_DATE
 
 #: The day « no end » stands for (an initiative without end date runs on).
 NO_END = 99_999_999
@@ -94,27 +106,128 @@ class Facts:
         return rows_in(_indexer(self.actor_ids)(np.asarray(actor_ids, dtype=np.int64)), mask)
 
 
-def _rows(connection, statement, columns: int) -> np.ndarray:
-    """The integer rows of ``statement`` as a matrix. The driver's tuples are read as they come (all columns are
-    integers, so no type processing is skipped): building 600,000 row objects would cost more than the query."""
-    result = connection.execute(statement)
-    try:
-        data = result.cursor.fetchall()
-    finally:
-        result.close()
-    flat = np.fromiter(itertools.chain.from_iterable(data), dtype=np.int64, count=len(data) * columns)
-    return flat.reshape(len(data), columns)
+class joined(sa.sql.functions.FunctionElement):
+    """A column's values joined by commas into one text, by the database (NULLs are left out, so every column
+    read this way is made non-null)."""
+
+    type = sa.Text()
+    inherit_cache = True
 
 
-def _membership(pairs: np.ndarray, rows_of, n_rows: int, column_ids: list[int]) -> np.ndarray:
-    """A bool matrix rows × columns from (row id, column id) pairs; pairs of unknown rows are left out."""
-    matrix = np.zeros((n_rows, len(column_ids)), dtype=bool)
-    if len(pairs):
-        rows = rows_of(pairs[:, 0])
-        lookup = {c: i for i, c in enumerate(column_ids)}
-        columns = np.array([lookup.get(int(c), -1) for c in pairs[:, 1]], dtype=np.int64)
-        keep = (rows >= 0) & (columns >= 0)
-        matrix[rows[keep], columns[keep]] = True
+@compiles(joined)
+def _joined_default(element, compiler, **kw):
+    return f"string_agg(CAST({compiler.process(element.clauses, **kw)} AS TEXT), ',')"
+
+
+@compiles(joined, "sqlite")
+def _joined_sqlite(element, compiler, **kw):
+    return f"group_concat({compiler.process(element.clauses, **kw)}, ',')"
+
+
+#: Epoch days (PostgreSQL) standing for « no date »: before the year 1.
+_NO_DAY = -999_999_999
+
+
+@dataclass(frozen=True)
+class Day:
+    """A date (or timestamp) column read as days ``YYYYMMDD``, ``missing`` without one.
+
+    Formatting a date per row is most of the cost of reading the facts (``to_char``, ``replace`` and ``CAST`` on
+    200,000 partnerships cost more than the rest of their columns together), so each engine sends its cheapest
+    form and NumPy turns it into days: SQLite its stored text ``YYYY-MM-DD…`` (the first ten characters),
+    PostgreSQL the days since 1970-01-01 (a subtraction)."""
+
+    column: sa.ColumnElement
+    missing: int = 0
+
+    def expression(self, dialect: str) -> sa.ColumnElement:
+        if dialect == "sqlite":
+            text = self.column
+            if isinstance(self.column.type, sa.DateTime):
+                text = sa.func.substr(self.column, 1, 10)
+            return sa.func.coalesce(text, "0")
+        return sa.func.coalesce(sa.cast(self.column, sa.Date) - sa.literal_column("DATE '1970-01-01'"), _NO_DAY)
+
+    def parse(self, text: str, dialect: str) -> np.ndarray:
+        if dialect == "sqlite":
+            days = np.fromstring(text.replace("-", ""), dtype=np.int64, sep=",")
+            return np.where(days == 0, self.missing, days)
+        epoch = np.fromstring(text, dtype=np.int64, sep=",")
+        return np.where(epoch == _NO_DAY, self.missing, _civil_days(epoch))
+
+
+def _civil_days(epoch: np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 → ``YYYYMMDD`` (proleptic Gregorian; H. Hinnant's ``civil_from_days``, in integer
+    vector operations: several times faster than NumPy's calendar through ``datetime64``)."""
+    z = epoch + 719_468
+    era = z // 146_097
+    doe = z - era * 146_097
+    yoe = (doe - doe // 1_460 + doe // 36_524 - doe // 146_096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = np.where(mp < 10, mp + 3, mp - 9)
+    year = yoe + era * 400 + (month <= 2)
+    return year * 10_000 + month * 100 + day
+
+
+@dataclass(frozen=True)
+class Cents:
+    """An amount column (``Money``: at most 12 digits and 2 decimals) read as integer cents, 0 without one.
+
+    The engine sends the amount as it stores it (rounding it in SQL costs as much as the rest of the row); NumPy
+    reads it as a float and rounds ``amount × 100``: below 10¹⁴ cents a float's error is far under half a cent,
+    so the cents are exact."""
+
+    column: sa.ColumnElement
+
+    def expression(self, dialect: str) -> sa.ColumnElement:
+        return sa.func.coalesce(self.column, 0)
+
+    def parse(self, text: str, dialect: str) -> np.ndarray:
+        return np.rint(np.fromstring(text, dtype=np.float64, sep=",") * 100).astype(np.int64)
+
+
+def _columns(connection, table, *columns, where=None) -> list[np.ndarray]:
+    """The integer ``columns`` (expressions, ``Day`` or ``Cents``) over the rows of ``table`` (``where``), as
+    arrays in the same row order.
+
+    One statement, one row: the count and each column joined into one text by the database, parsed by NumPy —
+    building a Python tuple per row would cost more than the query. All aggregates of a statement step over the
+    same rows in the same order (a parallel plan combines each worker's partial texts together), so the arrays
+    line up; a NULL (left out by the aggregate) or a value that does not
+    parse makes a column shorter than the count, which is an error rather than shifted figures."""
+    dialect = connection.dialect.name
+    expressions = [c.expression(dialect) if isinstance(c, Day | Cents) else c for c in columns]
+    statement = sa.select(sa.func.count(), *(joined(e) for e in expressions)).select_from(table)
+    if where is not None:
+        statement = statement.where(where)
+    count, *texts = connection.execute(statement).one()
+    arrays = []
+    for column, text in zip(columns, texts, strict=True):
+        if isinstance(column, Day | Cents):
+            array = column.parse(text or "", dialect)
+        else:
+            array = np.fromstring(text or "", dtype=np.int64, sep=",")
+        if len(array) != count:
+            raise ValueError(f"facts: {len(array)} values of {column} for {count} rows of {table}")
+        arrays.append(array)
+    return arrays
+
+
+def _by_id(ids: np.ndarray, *columns: np.ndarray) -> list[np.ndarray]:
+    """The columns in the order of ``ids`` (an aggregate does not promise the table's order)."""
+    order = np.argsort(ids, kind="stable")
+    return [ids[order], *(c[order] for c in columns)]
+
+
+def _membership(row_ids: np.ndarray, column_ids: np.ndarray, rows_of, n_rows: int, columns: list[int]):
+    """A bool matrix rows × ``columns`` from the pairs (``row_ids[i]``, ``column_ids[i]``); pairs of unknown rows
+    or columns are left out."""
+    matrix = np.zeros((n_rows, len(columns)), dtype=bool)
+    rows, at = rows_of(row_ids), _indexer(np.asarray(columns, dtype=np.int64))(column_ids)
+    keep = (rows >= 0) & (at >= 0)
+    matrix[rows[keep], at[keep]] = True
     return matrix
 
 
@@ -125,104 +238,111 @@ def rows_in(rows: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 def _indexer(ids: np.ndarray):
-    """ids (sorted) → a function giving the row of each id, -1 for an unknown one."""
+    """ids (distinct, in any order) → a function giving the position of each value in ``ids``, -1 for an
+    unknown one. Database ids are dense, so a table from id to position (at most a few times the ids' count) is
+    looked up directly, several times faster than a binary search; sparse ids fall back to one."""
+    if len(ids) and ids.min() >= 0 and ids.max() < 4 * len(ids) + 1024:
+        table = np.full(int(ids.max()) + 1, -1, dtype=np.int64)
+        table[ids] = np.arange(len(ids))
+
+        def rows_of(values: np.ndarray) -> np.ndarray:
+            inside = (values >= 0) & (values < len(table))
+            return np.where(inside, table[np.where(inside, values, 0)], -1)
+
+        return rows_of
+    order = np.argsort(ids, kind="stable")
+    ordered = ids[order]
 
     def rows_of(values: np.ndarray) -> np.ndarray:
         if not len(ids):
             return np.full(len(values), -1, dtype=np.int64)
-        at = np.searchsorted(ids, values)
-        at = np.minimum(at, len(ids) - 1)
-        return np.where(ids[at] == values, at, -1)
+        at = np.minimum(np.searchsorted(ordered, values), len(ids) - 1)
+        return np.where(ordered[at] == values, order[at], -1)
 
     return rows_of
 
 
 def load(session: so.Session) -> Facts:
-    """Read the facts from the database (about 600,000 small rows for 100,000 actors)."""
+    """Read the facts from the database: one statement per table, about 600,000 small values per column for
+    100,000 actors."""
     connection = session.connection()
     axis_ids = list(session.scalars(sa.select(Axis.id).order_by(Axis.position)))
     quartier_ids = list(session.scalars(sa.select(Quartier.id).order_by(Quartier.name)))
     sector_ids = list(session.scalars(sa.select(Sector.id).where(Sector.strategic.is_(True)).order_by(Sector.label)))
-    family_of = {
-        form_id: FAMILIES.index(family) if family is not None else -1
-        for form_id, family in session.execute(sa.select(LegalForm.id, LegalForm.family))
-    }
-    quartier_row = {q: i for i, q in enumerate(quartier_ids)}
+    forms = session.execute(sa.select(LegalForm.id, LegalForm.family)).all()
+    form_ids = np.array([f for f, _family in forms], dtype=np.int64)
+    # The family of each form, and -1 last: an unknown form (position -1) reads it.
+    form_families = np.array([FAMILIES.index(f) if f is not None else -1 for _id, f in forms] + [-1], dtype=np.int64)
 
-    actors = _rows(
-        connection,
-        sa.select(
+    actor_ids, actor_archived, actor_quartier, actor_form, actor_day = _by_id(
+        *_columns(
+            connection,
+            Actor.__table__,
             Actor.id,
             sa.case((Actor.status == ActorStatus.ARCHIVED, 1), else_=0),
             sa.func.coalesce(Actor.quartier_id, -1),
-            Actor.legal_form_id,
-            sa.func.coalesce(day_number(Actor.created_at), 0),
-        ).order_by(Actor.id),
-        5,
+            sa.func.coalesce(Actor.legal_form_id, -1),
+            Day(Actor.created_at),
+        )
     )
-    actor_rows = _indexer(actors[:, 0])
-    unique_quartiers, quartier_inverse = np.unique(actors[:, 2], return_inverse=True)
-    quartier_map = np.array([quartier_row.get(int(q), -1) for q in unique_quartiers], dtype=np.int64)
-    unique_forms, form_inverse = np.unique(actors[:, 3], return_inverse=True)
-    form_map = np.array([family_of.get(int(f), -1) for f in unique_forms], dtype=np.int64)
-    n_actors = len(actors)
-
-    axes_pairs = _rows(connection, sa.select(actor_axes.c.actor_id, actor_axes.c.axis_id), 2)
-    sector_pairs = _rows(
+    actor_rows = _indexer(actor_ids)
+    n_actors = len(actor_ids)
+    axes_pairs = _columns(connection, actor_axes, actor_axes.c.actor_id, actor_axes.c.axis_id)
+    sector_pairs = _columns(
         connection,
-        sa.select(actor_sectors.c.actor_id, actor_sectors.c.sector_id).where(
-            actor_sectors.c.sector_id.in_(sector_ids or [-1])
-        ),
-        2,
+        actor_sectors,
+        actor_sectors.c.actor_id,
+        actor_sectors.c.sector_id,
+        where=actor_sectors.c.sector_id.in_(sector_ids or [-1]),
     )
-    partnerships = _rows(
+    partnership_actor, partnership_counted, partnership_day, partnership_cents = _columns(
         connection,
-        sa.select(
-            Partnership.actor_id,
-            sa.case((Partnership.status.in_(COUNTED_STATUSES), 1), else_=0),
-            sa.func.coalesce(day_number(PARTNERSHIP_DATE), 0),
-            sa.func.coalesce(sa.cast(sa.func.round(Partnership.amount * 100), sa.BigInteger), 0),
-        ),
-        4,
+        Partnership.__table__,
+        Partnership.actor_id,
+        sa.case((Partnership.status.in_(COUNTED_STATUSES), 1), else_=0),
+        Day(PARTNERSHIP_DATE),
+        Cents(Partnership.amount),
     )
-    initiatives = _rows(
-        connection,
-        sa.select(
+    initiative_ids, initiative_archived, initiative_lead, initiative_start, initiative_end = _by_id(
+        *_columns(
+            connection,
+            Initiative.__table__,
             Initiative.id,
             sa.case((Initiative.archived_at.is_(None), 0), else_=1),
             sa.func.coalesce(Initiative.lead_actor_id, 0),
-            sa.func.coalesce(day_number(Initiative.start_date), 0),
-            sa.func.coalesce(day_number(Initiative.end_date), NO_END),
-        ).order_by(Initiative.id),
-        5,
+            Day(Initiative.start_date),
+            Day(Initiative.end_date, NO_END),
+        )
     )
-    initiative_rows = _indexer(initiatives[:, 0])
-    n_initiatives = len(initiatives)
-    initiative_axis_pairs = _rows(connection, sa.select(initiative_axes.c.initiative_id, initiative_axes.c.axis_id), 2)
-    initiative_quartier_pairs = _rows(
-        connection, sa.select(initiative_quartiers.c.initiative_id, initiative_quartiers.c.quartier_id), 2
+    initiative_rows = _indexer(initiative_ids)
+    n_initiatives = len(initiative_ids)
+    initiative_axis_pairs = _columns(
+        connection, initiative_axes, initiative_axes.c.initiative_id, initiative_axes.c.axis_id
+    )
+    initiative_quartier_pairs = _columns(
+        connection, initiative_quartiers, initiative_quartiers.c.initiative_id, initiative_quartiers.c.quartier_id
     )
     return Facts(
         axis_ids=axis_ids,
         quartier_ids=quartier_ids,
         sector_ids=sector_ids,
-        actor_ids=actors[:, 0],
-        actor_quartier=quartier_map[quartier_inverse] if n_actors else np.zeros(0, dtype=np.int64),
-        actor_family=form_map[form_inverse] if n_actors else np.zeros(0, dtype=np.int64),
-        actor_day=actors[:, 4],
-        actor_archived=actors[:, 1].astype(bool),
-        actor_axes=_membership(axes_pairs, actor_rows, n_actors, axis_ids),
-        actor_sectors=_membership(sector_pairs, actor_rows, n_actors, sector_ids),
-        partnership_actor=actor_rows(partnerships[:, 0]),
-        partnership_counted=partnerships[:, 1].astype(bool),
-        partnership_day=partnerships[:, 2],
-        partnership_cents=partnerships[:, 3],
-        initiative_archived=initiatives[:, 1].astype(bool),
-        initiative_lead=actor_rows(initiatives[:, 2]),
-        initiative_start=initiatives[:, 3],
-        initiative_end=initiatives[:, 4],
-        initiative_axes=_membership(initiative_axis_pairs, initiative_rows, n_initiatives, axis_ids),
-        initiative_quartiers=_membership(initiative_quartier_pairs, initiative_rows, n_initiatives, quartier_ids),
+        actor_ids=actor_ids,
+        actor_quartier=_indexer(np.asarray(quartier_ids, dtype=np.int64))(actor_quartier),
+        actor_family=form_families[_indexer(form_ids)(actor_form)],
+        actor_day=actor_day,
+        actor_archived=actor_archived.astype(bool),
+        actor_axes=_membership(*axes_pairs, actor_rows, n_actors, axis_ids),
+        actor_sectors=_membership(*sector_pairs, actor_rows, n_actors, sector_ids),
+        partnership_actor=actor_rows(partnership_actor),
+        partnership_counted=partnership_counted.astype(bool),
+        partnership_day=partnership_day,
+        partnership_cents=partnership_cents,
+        initiative_archived=initiative_archived.astype(bool),
+        initiative_lead=actor_rows(initiative_lead),
+        initiative_start=initiative_start,
+        initiative_end=initiative_end,
+        initiative_axes=_membership(*initiative_axis_pairs, initiative_rows, n_initiatives, axis_ids),
+        initiative_quartiers=_membership(*initiative_quartier_pairs, initiative_rows, n_initiatives, quartier_ids),
     )
 
 
