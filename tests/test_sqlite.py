@@ -125,3 +125,67 @@ def test_reading_block_inside_a_post_leaves_the_write_lock_free(sqlite_app):
             other_officer_saves("Doit attendre")  # ...so the other writer waits (here: gives up)
         db.session.rollback()
     impatient.dispose()
+
+
+def _triggers(session) -> dict[str, str]:
+    rows = session.execute(sa.text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name"))
+    return dict(rows.all())
+
+
+def _fts_integrity(session) -> None:
+    """FTS5 checks that its index is exactly that of its content table (raises otherwise)."""
+    for fts in ("actors_fts", "initiatives_fts"):
+        session.execute(sa.text(f"INSERT INTO {fts}({fts}) VALUES ('integrity-check')"))
+
+
+def _found(session, word: str) -> set[str]:
+    statement = sa.text("SELECT a.name FROM actors_fts f JOIN actors a ON a.id = f.rowid WHERE actors_fts MATCH :w")
+    return set(session.scalars(statement, {"w": word}))
+
+
+def test_an_import_indexes_its_rows_for_full_text_in_one_pass(sqlite_app):
+    """The import inserts its rows with the full-text triggers deferred (``insert_triggers_deferred``): the index
+    holds every new row, the triggers are back unchanged, and later edits are indexed by them as before."""
+    from tests.workbook_helpers import DEMO, actor, actors_sheet, run, xlsx
+
+    session = db.session
+    triggers = _triggers(session)
+    assert {"actors_fts_insert", "initiatives_fts_insert"} <= set(triggers)
+    report = run(session, DEMO.read_bytes())
+    assert report.applied, report.to_text()
+    data = xlsx({"Acteurs": actors_sheet(*[actor(n, **{"Nom*": f"Zéphyrine {n}"}) for n in range(1, 40)])})
+    report = run(session, data)
+    assert report.applied, report.to_text()
+    assert _triggers(session) == triggers
+    _fts_integrity(session)
+    assert len(_found(session, "zephyrine")) == 39
+    assert "Régie de quartier de Fives" in _found(session, "regie")
+    # An edit after the import goes through the triggers again.
+    one = session.scalar(sa.select(Actor).where(Actor.name == "Zéphyrine 7"))
+    one.name = "Anatole Sept"  # its search text follows at the flush
+    session.commit()
+    assert _found(session, "anatole") == {"Anatole Sept"} and len(_found(session, "zephyrine")) == 38
+    _fts_integrity(session)
+
+
+def test_a_failed_import_leaves_the_full_text_triggers_in_place(sqlite_app, monkeypatch):
+    from registry.workbook import importer
+    from tests.workbook_helpers import actor, actors_sheet, run, xlsx
+
+    session = db.session
+    triggers = _triggers(session)
+
+    def failing(*args, **kwargs):
+        raise RuntimeError("panne simulée")
+
+    monkeypatch.setattr(importer, "apply_plan", failing)
+    with pytest.raises(RuntimeError):
+        run(session, xlsx({"Acteurs": actors_sheet(*[actor(n) for n in range(1, 20)])}))
+    session.rollback()
+    assert _triggers(session) == triggers
+    assert session.scalar(sa.select(sa.func.count()).select_from(Actor)) == 0
+    _fts_integrity(session)
+    # and they still index what is saved afterwards
+    make_actor(session, name="Bérénice Après")
+    session.commit()
+    assert _found(session, "berenice") == {"Bérénice Après"}

@@ -13,6 +13,7 @@ import xlsxwriter
 from openpyxl import Workbook
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
+from openpyxl.utils import get_column_letter
 
 from registry.services.reference.normalize import parse_date
 from registry.workbook import reader
@@ -105,6 +106,22 @@ def test_inline_strings_read_the_same():
     out = io.BytesIO()
     wb.save(out)
     assert_same(out.getvalue())
+
+
+@pytest.mark.parametrize("cells", [["C3"], ["A1", "B2"], ["B5", "E9", "A12"], ["A3"], ["D1", "B2"]])
+def test_cells_away_from_a1_read_at_the_same_place(cells):
+    """calamine gives its rows from row 1 but its cells from the first filled column: both readings agree."""
+    wb = Workbook()
+    wb.active.title = "Acteurs"
+    for coordinate in cells:
+        wb.active[coordinate] = f"valeur {coordinate}"
+    out = io.BytesIO()
+    wb.save(out)
+    assert_same(out.getvalue())
+    fast, _full = both(out.getvalue())
+    [(_name, rows)] = fast[1]
+    found = {f"{get_column_letter(column)}{number}" for number, values in rows for column in values}
+    assert found == set(cells)
 
 
 @pytest.mark.parametrize("path", [DEMO, FIXTURES / "libreoffice_export.xlsx"], ids=["demo", "libreoffice"])

@@ -20,6 +20,7 @@ from sqlalchemy import orm as so
 
 from registry.models.base import SortedByName
 from registry.services.records.search import refresh_sort_name, search_text
+from registry.sqlite import insert_triggers_deferred
 
 #: Records inserted per statement.
 CHUNK = 5000
@@ -102,40 +103,41 @@ def _insert_class(session: so.Session, cls: type, objs: list, planned: set) -> d
     mapper = sa.inspect(cls)
     table, columns, many, owned, returns_id = _insert_plan(mapper)
     next_id = None
-    if returns_id and session.get_bind().dialect.name == "sqlite":
+    dialect = session.get_bind().dialect.name
+    if returns_id and dialect == "sqlite":
         # SQLite cannot return the ids of a multi-row INSERT in order (SQLAlchemy would then insert row by row):
         # it numbers rows max(id) + 1 onwards, and the import holds the write lock, so the ids are known ahead.
         next_id = session.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar_one() + 1
-    for start in range(0, len(objs), CHUNK):  # bounded memory: the rows of one chunk at a time
-        chunk = objs[start : start + CHUNK]
-        if "search_text" in table.c:
-            for obj in chunk:
-                obj.search_text = search_text(obj)
-        if issubclass(cls, SortedByName):
-            for obj in chunk:
-                refresh_sort_name(obj)
-        rows = [_row(obj, columns) for obj in chunk]
-        if next_id is not None:
-            for number, (obj, row) in enumerate(zip(chunk, rows, strict=True), start=next_id):
-                obj.id = row["id"] = number
-            next_id += len(chunk)
-            session.execute(sa.insert(table), rows)
-        elif returns_id:
-            statement = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
-            ids = session.execute(statement, rows).scalars().all()
-            for obj, new_id in zip(chunk, ids, strict=True):
-                obj.id = new_id
-        else:
-            session.execute(sa.insert(table), rows)
-        for rel in many:
-            links = [
-                {sec.key: getattr(obj, parent.key) for parent, sec in rel.synchronize_pairs}
-                | {sec.key: getattr(item, child.key) for child, sec in rel.secondary_synchronize_pairs}
-                for obj in chunk
-                for item in so.attributes.instance_dict(obj).get(rel.key) or ()
-            ]
-            if links:
-                session.execute(sa.insert(rel.secondary), links)
+    with insert_triggers_deferred(session.connection(), table.name) as inserted_ids:
+        for start in range(0, len(objs), CHUNK):  # bounded memory: the rows of one chunk at a time
+            chunk = objs[start : start + CHUNK]
+            if "search_text" in table.c:
+                for obj in chunk:
+                    obj.search_text = search_text(obj)
+            if issubclass(cls, SortedByName):
+                for obj in chunk:
+                    refresh_sort_name(obj)
+            rows = [_row(obj, columns) for obj in chunk]
+            if next_id is not None:
+                for number, (obj, row) in enumerate(zip(chunk, rows, strict=True), start=next_id):
+                    obj.id = row["id"] = number
+                next_id += len(chunk)
+                insert_rows(session, table, rows)
+            elif returns_id and dialect == "postgresql":
+                # The ids drawn from the table's sequence first, then the rows copied (``insert_rows``).
+                for obj, row, new_id in zip(chunk, rows, _next_ids(session, table, len(chunk)), strict=True):
+                    obj.id = row["id"] = new_id
+                insert_rows(session, table, rows)
+            elif returns_id:
+                statement = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
+                ids = session.execute(statement, rows).scalars().all()
+                for obj, new_id in zip(chunk, ids, strict=True):
+                    obj.id = new_id
+            else:
+                insert_rows(session, table, rows)
+            if returns_id:
+                inserted_ids.extend(obj.id for obj in chunk)
+            _insert_links(session, many, chunk)
     children: dict[type, list] = {}
     for rel in owned:
         for obj in objs:
@@ -147,6 +149,70 @@ def _insert_class(session: so.Session, cls: type, objs: list, planned: set) -> d
                 planned.add(id(child))
                 children.setdefault(type(child), []).append(child)
     return children
+
+
+def _insert_links(session: so.Session, many, chunk: list) -> None:
+    """The many-to-many rows of a chunk of new records."""
+    for rel in many:
+        links = [
+            {sec.key: getattr(obj, parent.key) for parent, sec in rel.synchronize_pairs}
+            | {sec.key: getattr(item, child.key) for child, sec in rel.secondary_synchronize_pairs}
+            for obj in chunk
+            for item in so.attributes.instance_dict(obj).get(rel.key) or ()
+        ]
+        if links:
+            insert_rows(session, rel.secondary, links)
+
+
+def _next_ids(session: so.Session, table: sa.Table, count: int) -> list[int]:
+    """PostgreSQL: ``count`` new ids from the sequence behind ``table.id``, in order."""
+    statement = sa.text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :count)")
+    return list(session.scalars(statement, {"table": table.name, "count": count}))
+
+
+def insert_rows(session: so.Session, table: sa.Table, rows: list[dict]) -> None:
+    """Insert many rows (dicts with the same keys) into ``table``, each value through its column type's own bind
+    processing as an INSERT would send it, the columns the rows leave out given their Python default (their
+    server default by the database): on PostgreSQL by ``COPY … FROM STDIN`` (a third of the time of batched
+    INSERTs), on SQLite by the driver's ``executemany`` of plain tuples (SQLAlchemy's per-row parameter handling
+    costs more than SQLite's insert), elsewhere by one Core ``executemany``."""
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    if dialect.name not in ("postgresql", "sqlite"):
+        connection.execute(sa.insert(table), rows)
+        return
+    keys, processors, defaults = _copy_plan(table, tuple(rows[0]), dialect)
+    given = keys[: len(keys) - len(defaults)]
+
+    def values(row: dict) -> list:
+        cells = [row[k] for k in given] + [_default(d) for d in defaults]  # defaults per row, as an INSERT's
+        return [v if p is None else p(v) for p, v in zip(processors, cells, strict=True)]
+
+    if dialect.name == "sqlite":
+        quote = dialect.identifier_preparer.quote
+        columns, marks = ", ".join(map(quote, keys)), ", ".join("?" * len(keys))
+        statement = f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({marks})"  # noqa: S608 - the model's names
+        connection.exec_driver_sql(statement, [tuple(values(row)) for row in rows])
+        return
+    from psycopg import sql
+
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, keys))
+    )
+    with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(values(row))
+
+
+@functools.cache
+def _copy_plan(table: sa.Table, given: tuple[str, ...], dialect) -> tuple:
+    """The copied columns (those given, then those with a Python default), their bind processors, the defaults."""
+    defaulted = [c for c in table.columns if c.key not in given and c.default is not None]
+    keys = [*given, *(c.key for c in defaulted)]
+    processors = [table.c[k].type.dialect_impl(dialect).bind_processor(dialect) for k in keys]
+    return tuple(keys), tuple(processors), tuple(c.default for c in defaulted)
 
 
 def _detach(obj) -> None:
@@ -163,4 +229,4 @@ def _detach(obj) -> None:
     so.make_transient_to_detached(obj)
 
 
-__all__ = ["insert_new"]
+__all__ = ["insert_new", "insert_rows"]

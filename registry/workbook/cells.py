@@ -64,8 +64,14 @@ def display(value) -> str:
     return str(value)
 
 
+#: Types compared with ``==`` alone when both sides have them (the common case, tried first).
+_PLAIN_TYPES = frozenset({str, int, bool, date, datetime, Decimal, type(None)})
+
+
 def same(a, b) -> bool:
     """Equality of two column values; multi-valued cells compare as sets."""
+    if type(a) is type(b) and type(a) in _PLAIN_TYPES:
+        return a == b
     if isinstance(a, tuple | list | frozenset | set) or isinstance(b, tuple | list | frozenset | set):
         return frozenset(a or ()) == frozenset(b or ())
     if isinstance(a, float) or isinstance(b, float):

@@ -31,8 +31,6 @@ from datetime import date, datetime
 
 import python_calamine
 
-from registry.workbook.cells import is_blank
-
 MAIN_NS = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 #: What only the full reader handles: merged cells, hidden rows or columns, formulas, error cells, and the
 #: main namespace under a prefix (``<x:c>``: the scan would not see the rest). Separate expressions, each with
@@ -94,8 +92,18 @@ def _plain(xml: bytes) -> bool:
 def _rows(source, max_rows: int, max_empty_run: int) -> list | None:
     rows = []
     empty_run = 0
-    for number, cells in enumerate(source.to_python(skip_empty_area=False), start=1):
-        values = {column: _value(v) for column, v in enumerate(cells, start=1) if not is_blank(v)}
+    if source.start is None:  # an empty sheet
+        return rows
+    # Row by row from calamine (not ``to_python``, which builds every row's list first: a second copy of the
+    # sheet). Its rows count from row 1, its cells from the first filled column.
+    first_column = source.start[1] + 1
+    for number, cells in enumerate(source.iter_rows(), start=1):
+        # is_blank, unrolled: most cells are text or empty (calamine gives ""), and this runs for every cell.
+        values = {
+            column: v if type(v) is str else _value(v)
+            for column, v in enumerate(cells, start=first_column)
+            if v != "" and v is not None and not (type(v) is str and v.isspace())
+        }
         if not values:
             empty_run += 1
             if empty_run >= max_empty_run:

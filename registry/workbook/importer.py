@@ -14,7 +14,6 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from typing import BinaryIO
 
-import sqlalchemy as sa
 from flask import current_app, has_app_context
 from sqlalchemy import orm as so
 
@@ -23,7 +22,7 @@ from registry.models.base import utcnow
 from registry.services.history.audit import diff, event_values, snapshot
 from registry.sqlite import write_lock
 from registry.workbook import columns as cols
-from registry.workbook.bulk import insert_new
+from registry.workbook.bulk import insert_new, insert_rows
 from registry.workbook.formats import read_file
 from registry.workbook.headers import sheet_for_headers
 from registry.workbook.map_import import MAP_ACTORS
@@ -127,10 +126,9 @@ def apply_plan(session: so.Session, planner: Planner, *, user, source: str, batc
             values = event_values(action=action, source=source, user=user, obj=item.obj, changes=changes, batch=batch)
             rows.append(values | {"created_at": now})
         if len(rows) == AUDIT_BATCH:
-            session.execute(sa.insert(AuditEvent.__table__), rows)
+            insert_rows(session, AuditEvent.__table__, rows)
             rows = []
-    if rows:
-        session.execute(sa.insert(AuditEvent.__table__), rows)
+    insert_rows(session, AuditEvent.__table__, rows)
 
 
 @contextmanager

@@ -20,7 +20,7 @@ from registry.services.reference.normalize import fold
 
 #: Relationships a planned record needs (loaded in batch, not row by row).
 LOAD_OPTIONS = {
-    Actor: (so.selectinload(Actor.axes), so.selectinload(Actor.sectors), so.selectinload(Actor.quartier)),
+    Actor: (so.selectinload(Actor.axes), so.selectinload(Actor.sectors)),
     Initiative: (
         so.selectinload(Initiative.axes),
         so.selectinload(Initiative.sectors),

@@ -10,6 +10,7 @@ is flushed: the caller rolls the session back (preview) or applies the plan (``i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from sqlalchemy import orm as so
 
@@ -73,13 +74,19 @@ class Planner:
         report_merged_cells(spec, raw, self.report)
         hidden = set(raw.hidden_rows)
         rows = []
-        for number, values in raw.rows[1:]:
+        memos: dict[Column, dict | None] = {col: {} for col in mapping.values()}
+        raw_rows, raw.rows = raw.rows, []  # the cells are let go row by row, as they are planned
+        for at in range(1, len(raw_rows)):
+            number, values = raw_rows[at]
+            raw_rows[at] = None
             row = Row(number, values)
             for index, col in mapping.items():
-                try:
-                    row.parsed[col] = parse_cell(col.kind, values.get(index), self.refdata)
-                except ValidationError as exc:
-                    row.errors.append((col, values.get(index), exc.message))
+                value = values.get(index)
+                ok, parsed = _parsed(col, value, self.refdata, memos)
+                if ok:
+                    row.parsed[col] = parsed
+                else:
+                    row.errors.append((col, value, parsed))
             if not any(index in values for index in mapping):
                 continue
             if number in hidden:
@@ -92,9 +99,13 @@ class Planner:
                     )
                 )
             rows.append(row)
+        del raw_rows
         self._resolve(spec, rows)
         seen: dict = {}
-        for row in rows:
+        # Each row's cells and parsed values are let go once it is planned: what stays is its record. The memory
+        # freed is reused by the records that follow (100,000 rows' cells take hundreds of megabytes).
+        for at, row in enumerate(rows):
+            rows[at] = None
             self._plan_row(spec, mapping, row, seen)
 
     def _index_of(self, target: str) -> RecordIndex:
@@ -322,6 +333,32 @@ class Planner:
         if found is not None:
             header, value, message = found
             self.report.warning(spec.name, row.number, header, value, message)
+
+
+#: Distinct values of a column whose parsing is remembered; a column with more (names, e-mails, descriptions)
+#: stops being remembered, so the memory stays bounded.
+MEMO_LIMIT = 512
+_MEMO_TYPES = frozenset({str, int, float, bool, datetime, date, type(None)})
+
+
+def _parsed(col: Column, value, refdata, memos: dict) -> tuple[bool, object]:
+    """(True, the parsed cell) or (False, the error message). Parsing is a pure function of the cell and the
+    reference data, and many columns repeat a few values (legal form, quartier, axes, status, postcode, commune,
+    year…): each distinct value of such a column is parsed once per sheet."""
+    memo = memos[col]
+    key = (type(value), value) if memo is not None and type(value) in _MEMO_TYPES else None
+    if key is not None and key in memo:
+        return memo[key]
+    try:
+        outcome = (True, parse_cell(col.kind, value, refdata))
+    except ValidationError as exc:
+        outcome = (False, exc.message)
+    if key is not None:
+        if len(memo) < MEMO_LIMIT:
+            memo[key] = outcome
+        else:
+            memos[col] = None
+    return outcome
 
 
 def _set_new(spec: SheetSpec, obj, values: dict) -> None:

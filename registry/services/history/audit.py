@@ -76,8 +76,9 @@ def _snapshot_plan(cls: type) -> tuple[tuple[str, str, str], ...]:
 def snapshot(obj) -> dict[str, Any]:
     """The audited fields of a record: columns, many-to-one as labels, many-to-many as sorted labels."""
     values: dict[str, Any] = {}
+    loaded = so.attributes.instance_dict(obj)  # what is loaded is read without the descriptor (it costs a third)
     for key, attr, kind in _snapshot_plan(type(obj)):
-        value = getattr(obj, attr)
+        value = loaded[attr] if attr in loaded else getattr(obj, attr)
         if kind == "value":
             values[key] = json_value(value)
         elif kind == "label":
