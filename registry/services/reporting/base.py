@@ -31,6 +31,24 @@ def _year_sqlite(element, compiler, **kw):
     return f"CAST(substr({compiler.process(element.clauses, **kw)}, 1, 4) AS INTEGER)"
 
 
+class joined(sa.sql.functions.FunctionElement):
+    """A column's values joined by commas into one text, by the database (NULLs are left out, so every column
+    read this way is made non-null)."""
+
+    type = sa.Text()
+    inherit_cache = True
+
+
+@compiles(joined)
+def _joined_default(element, compiler, **kw):
+    return f"string_agg(CAST({compiler.process(element.clauses, **kw)} AS TEXT), ',')"
+
+
+@compiles(joined, "sqlite")
+def _joined_sqlite(element, compiler, **kw):
+    return f"group_concat({compiler.process(element.clauses, **kw)}, ',')"
+
+
 #: The date a partnership is counted at: its convention, else its start, else the council's decision.
 PARTNERSHIP_DATE = sa.func.coalesce(Partnership.convention_date, Partnership.start_date, Partnership.decision_date)
 

@@ -35,7 +35,6 @@ from datetime import date
 import numpy as np
 import sqlalchemy as sa
 from sqlalchemy import orm as so
-from sqlalchemy.ext.compiler import compiles
 
 from registry.models import (
     Actor,
@@ -52,7 +51,7 @@ from registry.models import (
     initiative_axes,
     initiative_quartiers,
 )
-from registry.services.reporting.base import COUNTED_STATUSES, PARTNERSHIP_DATE
+from registry.services.reporting.base import COUNTED_STATUSES, PARTNERSHIP_DATE, joined
 
 #: The day « no end » stands for (an initiative without end date runs on).
 NO_END = 99_999_999
@@ -104,24 +103,6 @@ class Facts:
     def in_mask(self, actor_ids, mask: np.ndarray) -> np.ndarray:
         """For each actor id, whether it is in the actors ``mask`` (an unknown id is not)."""
         return rows_in(_indexer(self.actor_ids)(np.asarray(actor_ids, dtype=np.int64)), mask)
-
-
-class joined(sa.sql.functions.FunctionElement):
-    """A column's values joined by commas into one text, by the database (NULLs are left out, so every column
-    read this way is made non-null)."""
-
-    type = sa.Text()
-    inherit_cache = True
-
-
-@compiles(joined)
-def _joined_default(element, compiler, **kw):
-    return f"string_agg(CAST({compiler.process(element.clauses, **kw)} AS TEXT), ',')"
-
-
-@compiles(joined, "sqlite")
-def _joined_sqlite(element, compiler, **kw):
-    return f"group_concat({compiler.process(element.clauses, **kw)}, ',')"
 
 
 #: Epoch days (PostgreSQL) standing for « no date »: before the year 1.
