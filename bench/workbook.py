@@ -1,21 +1,26 @@
-"""Workbook benchmark: import (preview, apply, re-import) and export against raw openpyxl + Core baselines.
+"""Workbook benchmark: the import against issue 18's floors, and the export against openpyxl's write-only mode.
 
 Usage::
 
-    .venv/bin/python -m bench.workbook                  # 10,000 and 100,000 actors
-    .venv/bin/python -m bench.workbook --sizes 10000    # one size
+    .venv/bin/python -m bench.workbook                          # 10,000 and 100,000 actors
+    .venv/bin/python -m bench.workbook --sizes 10000 --postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+    .venv/bin/python -m bench.workbook --files actors --no-export --runs 5
 
-For each size, a registry of N actors, N/5 initiatives and N/2 partnerships is generated (bench.datagen),
-exported by the app (that workbook is the import input), then every phase runs in a fresh process on
-SQLite so that its time and peak memory (RSS) are its own. Baselines:
+For each size, a registry of N actors, N/5 initiatives and N/2 partnerships is generated (bench.datagen) and
+exported by the app: the ``Acteurs`` sheet alone (``actors-N.xlsx``) and the full registry (``registry-N.xlsx``)
+are the import inputs. Every figure is the best of ``--runs`` fresh processes (3 below 50,000 actors, else 1), so
+that its time and peak memory (RSS) are its own. For each workbook, side by side and against the issue's goals:
 
-- import: openpyxl read-only parse of the same sheets + SQLAlchemy Core bulk insert of the same rows
-  (scalar columns, legal form, quartier and axes; no validation, no audit), as the issue defines it, with the
-  garbage collector paused as in the app's import; the time python-calamine takes to parse the same sheets is
-  printed beside it, since the app reads plain workbooks with it;
-- export: openpyxl write-only append of the same rows (values read back from the app's export, untimed).
+- python-calamine parsing the data sheets, alone;
+- **the floor**: that parse plus one plain ``sqlite3`` ``executemany`` per sheet of the same cell values into a
+  table with no index, no ORM and no checks;
+- for reference, that parse plus SQLAlchemy Core inserts into the app's own tables (no validation, no audit);
+- the app's preview, its one-pass import (every check, the full-text index, the audit), the web flow
+  (``staging.stage`` then ``staging.confirm``) and a re-import of the same file (every row unchanged);
+- with ``--postgres URL``, the one pass and the re-import on a fresh database of that server.
 
-Figures are printed, never asserted.
+The export part compares the app's export of the actors sheet with openpyxl's write-only append of the very same
+rows. ``bench/import_profile.py`` says where an import's time goes, per stage. Figures are printed, never asserted.
 """
 
 from __future__ import annotations
