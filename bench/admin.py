@@ -22,6 +22,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from bench.pg import bench_database
+
 OUT = Path(__file__).resolve().parent / "out"
 SIZES = {"actors": 100_000, "initiatives": 20_000, "partnerships": 200_000}
 PAGES = [
@@ -188,18 +190,7 @@ def main() -> None:
         url = f"sqlite:///{path}"
         report("SQLite", measure(url, build(url, args.fresh), args.runs, args.dashboard_only))
     if args.postgres:
-        server = sa.engine.make_url(args.postgres)
-        admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            name = args.pg_database
-            exists = conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
-            if exists and args.fresh:
-                conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
-                exists = False
-            if not exists:
-                conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        admin.dispose()
-        url = server.set(database=name).render_as_string(hide_password=False)
+        url, _created = bench_database(args.postgres, args.pg_database, fresh=args.fresh)
         report("PostgreSQL", measure(url, build(url, args.fresh), args.runs, args.dashboard_only))
 
 

@@ -19,7 +19,7 @@ import statistics
 import time
 from pathlib import Path
 
-import sqlalchemy as sa
+from bench.pg import bench_database
 
 OUT = Path(__file__).resolve().parent / "out"
 PG_DATABASE = "registry_bench_public"
@@ -49,17 +49,7 @@ def database_url(pg: str | None, rebuild: bool) -> tuple[str, bool]:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
         return f"sqlite:///{path}", not path.exists()
-    server = sa.engine.make_url(pg)
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        exists = conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": PG_DATABASE})
-        if exists and rebuild:
-            conn.exec_driver_sql(f'DROP DATABASE "{PG_DATABASE}" WITH (FORCE)')
-            exists = False
-        if not exists:
-            conn.exec_driver_sql(f'CREATE DATABASE "{PG_DATABASE}"')
-    admin.dispose()
-    return server.set(database=PG_DATABASE).render_as_string(hide_password=False), not exists
+    return bench_database(pg, PG_DATABASE, fresh=rebuild)
 
 
 def build_app(url: str):

@@ -33,6 +33,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench.pg import bench_database
+
 OUT = Path(__file__).resolve().parent / "out" / "workbook"
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -214,19 +216,13 @@ def phase_core(n: int, db_path: Path, name: str) -> dict:
 
 def _pg_app(url: str, database: str):
     """A fresh PostgreSQL database ``database`` on the server of ``url``, migrated, with the reference data."""
-    import sqlalchemy as sa
     from flask_migrate import upgrade
 
     from registry import create_app
     from registry.extensions import db
     from registry.services.reference.loading import load_reference
 
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{database}"'))
-    admin.dispose()
-    target = sa.make_url(url).set(database=database).render_as_string(hide_password=False)
+    target, _created = bench_database(url, database, fresh=True)
     app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": target, "TESTING": True})
     with app.app_context():
         upgrade()

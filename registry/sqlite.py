@@ -103,8 +103,6 @@ def insert_triggers_deferred(connection: sa.Connection, table: str):
     for _sql, trigger in triggers:
         connection.exec_driver_sql(f"DROP TRIGGER {trigger['name']}")
     yield ids
-    if not triggers:
-        return
     for sql, trigger in triggers:
         if ids:
             values = trigger["values"].replace("new.", "")
@@ -115,8 +113,5 @@ def insert_triggers_deferred(connection: sa.Connection, table: str):
                     f"INSERT INTO {trigger['target']}({trigger['columns']}) SELECT {values} FROM {table} "  # noqa: S608
                     "WHERE id BETWEEN ? AND ? AND id IN (SELECT value FROM json_each(?))"
                 )
-                connection.exec_driver_sql(
-                    copy,
-                    (min(chunk), max(chunk), json.dumps(chunk)),
-                )
+                connection.exec_driver_sql(copy, (min(chunk), max(chunk), json.dumps(chunk)))
         connection.exec_driver_sql(sql)

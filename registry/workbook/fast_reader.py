@@ -31,6 +31,8 @@ from datetime import date, datetime
 
 import python_calamine
 
+from registry.workbook.cells import is_blank
+
 MAIN_NS = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 #: What only the full reader handles: merged cells, hidden rows or columns, formulas, error cells, and the
 #: main namespace under a prefix (``<x:c>``: the scan would not see the rest). Separate expressions, each with
@@ -98,11 +100,11 @@ def _rows(source, max_rows: int, max_empty_run: int) -> list | None:
     # sheet). Its rows count from row 1, its cells from the first filled column.
     first_column = source.start[1] + 1
     for number, cells in enumerate(source.iter_rows(), start=1):
-        # is_blank, unrolled: most cells are text or empty (calamine gives ""), and this runs for every cell.
+        # Most cells are empty (calamine gives ""): those are skipped before the call to is_blank.
         values = {
             column: v if type(v) is str else _value(v)
             for column, v in enumerate(cells, start=first_column)
-            if v != "" and v is not None and not (type(v) is str and v.isspace())
+            if v != "" and not is_blank(v)
         }
         if not values:
             empty_run += 1

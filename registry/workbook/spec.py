@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import orm as so
 from stdnum.fr import siret as stdnum_siret
 
+from registry.models.base import attribute_value
 from registry.services.records.errors import ValidationError
 from registry.services.records.slugs import check_slug
 from registry.services.reference import normalize as n
@@ -63,8 +63,7 @@ class Column:
         """The record's current value, in the form ``parse`` returns (sequences as tuples)."""
         if self.getter is not None:
             return self.getter(obj)
-        loaded = so.attributes.instance_dict(obj)  # read without the descriptor when loaded: a third cheaper
-        value = loaded[self.attr] if self.attr in loaded else getattr(obj, self.attr)
+        value = attribute_value(obj, self.attr)
         return tuple(value) if isinstance(value, list) else value
 
     def set(self, obj, value) -> None:

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm as so
 
 from registry.models import AuditAction, AuditEvent, Contact
+from registry.models.base import attribute_value
 
 #: Columns never copied into the audit (technical, derived or secret).
 IGNORED_FIELDS = {
@@ -76,9 +77,8 @@ def _snapshot_plan(cls: type) -> tuple[tuple[str, str, str], ...]:
 def snapshot(obj) -> dict[str, Any]:
     """The audited fields of a record: columns, many-to-one as labels, many-to-many as sorted labels."""
     values: dict[str, Any] = {}
-    loaded = so.attributes.instance_dict(obj)  # what is loaded is read without the descriptor (it costs a third)
     for key, attr, kind in _snapshot_plan(type(obj)):
-        value = loaded[attr] if attr in loaded else getattr(obj, attr)
+        value = attribute_value(obj, attr)
         if kind == "value":
             values[key] = json_value(value)
         elif kind == "label":

@@ -13,40 +13,36 @@ from registry.models import Partnership, PartnershipStatus
 COUNTED_STATUSES = (PartnershipStatus.SIGNED, PartnershipStatus.ACTIVE, PartnershipStatus.ENDED)
 
 
-class year_of(sa.sql.functions.FunctionElement):
-    """The year of a date column, computed cheaply on each engine."""
+def _engine_function(name: str, type_: sa.types.TypeEngine, doc: str, *, default: str, sqlite: str) -> type:
+    """A one-argument SQL function written per engine (``{}`` stands for the argument), as a SQLAlchemy element."""
+    element = type(name, (sa.sql.functions.FunctionElement,), {"type": type_, "inherit_cache": True, "__doc__": doc})
 
-    type = sa.Integer()
-    inherit_cache = True
+    def render(template: str):
+        return lambda fn, compiler, **kw: template.format(compiler.process(fn.clauses, **kw))
 
-
-@compiles(year_of)
-def _year_default(element, compiler, **kw):
-    return f"EXTRACT(YEAR FROM {compiler.process(element.clauses, **kw)})"
-
-
-@compiles(year_of, "sqlite")
-def _year_sqlite(element, compiler, **kw):
-    # SQLite stores dates as 'YYYY-MM-DD' text: the first four characters, no date parsing per row.
-    return f"CAST(substr({compiler.process(element.clauses, **kw)}, 1, 4) AS INTEGER)"
+    compiles(element)(render(default))
+    compiles(element, "sqlite")(render(sqlite))
+    return element
 
 
-class joined(sa.sql.functions.FunctionElement):
-    """A column's values joined by commas into one text, by the database (NULLs are left out, so every column
-    read this way is made non-null)."""
-
-    type = sa.Text()
-    inherit_cache = True
-
-
-@compiles(joined)
-def _joined_default(element, compiler, **kw):
-    return f"string_agg(CAST({compiler.process(element.clauses, **kw)} AS TEXT), ',')"
-
-
-@compiles(joined, "sqlite")
-def _joined_sqlite(element, compiler, **kw):
-    return f"group_concat({compiler.process(element.clauses, **kw)}, ',')"
+#: The year of a date column, computed cheaply on each engine: SQLite stores dates as 'YYYY-MM-DD' text, so its
+#: first four characters, no date parsing per row.
+year_of = _engine_function(
+    "year_of",
+    sa.Integer(),
+    "The year of a date column.",
+    default="EXTRACT(YEAR FROM {})",
+    sqlite="CAST(substr({}, 1, 4) AS INTEGER)",
+)
+#: A column's values joined by commas into one text, by the database (NULLs are left out, so every column read
+#: this way is made non-null).
+joined = _engine_function(
+    "joined",
+    sa.Text(),
+    "A column's values joined by commas into one text.",
+    default="string_agg(CAST({} AS TEXT), ',')",
+    sqlite="group_concat({}, ',')",
+)
 
 
 #: The date a partnership is counted at: its convention, else its start, else the council's decision.
