@@ -45,8 +45,8 @@ PAGES = [
     ("Tableau de bord filtré (année + quartier, en cache)", "/admin/?annee=2022&quartier={quartier_code}"),
 ]
 #: Filter combinations whose dashboard is computed afresh (the uncached path a new filter takes): the whole page,
-#: its figures computed from the registry's facts (``reporting.facts``), and once those facts read again (the first
-#: visit after a write).
+#: its figures computed from the registry's facts (``reporting.facts``), and once those facts brought up to date (the
+#: first visit after a write: the changed rows read from the change log and merged).
 DASHBOARD_FILTERS = [
     ("aucun filtre", {}),
     ("année 2022", {"annee": "2022"}),

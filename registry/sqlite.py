@@ -78,21 +78,24 @@ def configure_sqlite(engine: sa.Engine, busy_timeout_ms: int) -> None:
 
 
 #: The body of a row trigger that copies the new row into another table (the FTS5 triggers of migration
-#: ``0002_public_search``): ``INSERT INTO target(columns) VALUES (new.a, new.b, …);``.
+#: ``0002_public_search``, the change log's of ``0011_change_log``): ``INSERT INTO target(columns) VALUES (new.a,
+#: 'literal', …);``.
 _COPYING_TRIGGER = re.compile(
     r"^CREATE TRIGGER (?P<name>\w+) AFTER INSERT ON (?P<table>\w+) BEGIN "
-    r"INSERT INTO (?P<target>\w+)\((?P<columns>[\w, ]+)\) VALUES \((?P<values>(?:new\.\w+(?:, )?)+)\); END$"
+    r"INSERT INTO (?P<target>\w+) ?\((?P<columns>[\w, ]+)\) "
+    r"VALUES \((?P<values>(?:(?:new\.\w+|'\w+')(?:, )?)+)\); END$"
 )
 
 
 @contextlib.contextmanager
-def insert_triggers_deferred(connection: sa.Connection, table: str):
-    """Inserting many rows into ``table``: its copying insert triggers (the full-text index) run once for all of
-    them instead of once per row — a third of the time of inserting 10,000 actors. The triggers are dropped, and
-    once the block has inserted, their copy is made in one ``INSERT … SELECT`` over the rows whose ``id`` the block
-    yields (``ids.extend(…)``), and they are created again, all inside the caller's transaction: SQLite's DDL is
-    transactional, so a rollback leaves them as they were, and the write lock keeps every other writer out
-    meanwhile. Elsewhere than SQLite, or for a trigger of another shape, nothing changes (the triggers run)."""
+def insert_triggers_deferred(connection: sa.Connection, table: str, key: str = "id"):
+    """Inserting many rows into ``table``: its copying insert triggers (the full-text index, the change log) run
+    once for all of them instead of once per row — a third of the time of inserting 10,000 actors. The triggers are
+    dropped, and once the block has inserted, their copy is made in one ``INSERT … SELECT`` over the rows whose
+    ``key`` (``id``, or a link table's owner column) is one the block yields (``ids.extend(…)``), and they are
+    created again, all inside the caller's transaction: SQLite's DDL is transactional, so a rollback leaves them
+    as they were, and the write lock keeps every other writer out meanwhile. Elsewhere than SQLite, or for a
+    trigger of another shape, nothing changes (the triggers run)."""
     ids: list[int] = []
     triggers = []
     if connection.dialect.name == "sqlite":
@@ -111,7 +114,7 @@ def insert_triggers_deferred(connection: sa.Connection, table: str):
                 # Names from the schema itself (matched as words), values bound.
                 copy = (
                     f"INSERT INTO {trigger['target']}({trigger['columns']}) SELECT {values} FROM {table} "  # noqa: S608
-                    "WHERE id BETWEEN ? AND ? AND id IN (SELECT value FROM json_each(?))"
+                    f"WHERE {key} BETWEEN ? AND ? AND {key} IN (SELECT value FROM json_each(?))"
                 )
                 connection.exec_driver_sql(copy, (min(chunk), max(chunk), json.dumps(chunk)))
         connection.exec_driver_sql(sql)

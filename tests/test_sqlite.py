@@ -151,12 +151,28 @@ def test_an_import_indexes_its_rows_for_full_text_in_one_pass(sqlite_app):
     session = db.session
     triggers = _triggers(session)
     assert {"actors_fts_insert", "initiatives_fts_insert"} <= set(triggers)
+    assert {"change_log_actors_insert", "change_log_actor_axes_insert"} <= set(triggers)
     report = run(session, DEMO.read_bytes())
     assert report.applied, report.to_text()
     data = xlsx({"Acteurs": actors_sheet(*[actor(n, **{"Nom*": f"Zéphyrine {n}"}) for n in range(1, 40)])})
-    report = run(session, data)
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        report = run(session, data)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", seen)
     assert report.applied, report.to_text()
     assert _triggers(session) == triggers
+    # The change log's insert triggers (migration 0011) are deferred too, and log every new actor once the rows are in.
+    dropped = {s.split()[-1] for s in statements if s.startswith("DROP TRIGGER")}
+    assert {"actors_fts_insert", "change_log_actors_insert", "change_log_actor_axes_insert"} <= dropped, dropped
+    zephyrines = set(session.scalars(sa.select(Actor.id).where(Actor.name.like("Zéphyrine%"))))
+    logged = set(session.scalars(sa.text("SELECT row_id FROM change_log WHERE table_name = 'actors'")))
+    assert len(zephyrines) == 39 and zephyrines <= logged
     _fts_integrity(session)
     assert len(_found(session, "zephyrine")) == 39
     assert "Régie de quartier de Fives" in _found(session, "regie")

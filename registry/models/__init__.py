@@ -3,6 +3,7 @@
 from registry.models.accounts import AccountRequest, User
 from registry.models.actors import Actor, ActorSlugRedirect, Contact, actor_axes, actor_sectors
 from registry.models.audit import AuditEvent, ImportBatch
+from registry.models.changes import ChangeLog, ChangeLogState
 from registry.models.checks import ReferenceCheck
 from registry.models.digest import DigestDelivery, DigestSubscription
 from registry.models.enums import (
@@ -42,6 +43,8 @@ __all__ = [
     "AuditAction",
     "AuditEvent",
     "Axis",
+    "ChangeLog",
+    "ChangeLogState",
     "CitizenReport",
     "Contact",
     "DigestDelivery",

@@ -12,6 +12,7 @@ counter's first value. ``tests/test_workbook_import.py`` checks the result again
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Iterable
 
@@ -108,7 +109,15 @@ def _insert_class(session: so.Session, cls: type, objs: list, planned: set) -> d
         # SQLite cannot return the ids of a multi-row INSERT in order (SQLAlchemy would then insert row by row):
         # it numbers rows max(id) + 1 onwards, and the import holds the write lock, so the ids are known ahead.
         next_id = session.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar_one() + 1
-    with insert_triggers_deferred(session.connection(), table.name) as inserted_ids:
+    with contextlib.ExitStack() as deferred:
+        connection = session.connection()
+        inserted_ids = deferred.enter_context(insert_triggers_deferred(connection, table.name))
+        # The link rows belong to the new records only: their triggers (the change log's) run once, over them.
+        owner_ids = [
+            deferred.enter_context(insert_triggers_deferred(connection, rel.secondary.name, sec.key))
+            for rel in many
+            for _parent, sec in rel.synchronize_pairs[:1]
+        ]
         for start in range(0, len(objs), CHUNK):  # bounded memory: the rows of one chunk at a time
             chunk = objs[start : start + CHUNK]
             if "search_text" in table.c:
@@ -138,6 +147,8 @@ def _insert_class(session: so.Session, cls: type, objs: list, planned: set) -> d
             if returns_id:
                 inserted_ids.extend(obj.id for obj in chunk)
             _insert_links(session, many, chunk)
+        for ids in owner_ids:
+            ids.extend(obj.id for obj in objs)
     children: dict[type, list] = {}
     for rel in owned:
         for obj in objs:

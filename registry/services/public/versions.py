@@ -62,6 +62,11 @@ def bump() -> None:
         log.error("Data version not moved (Redis: %s): other servers may show cached figures", exc)
 
 
+def has_written(session: so.Session) -> bool:
+    """Whether the session flushed a write its transaction has not committed yet."""
+    return bool(session.info.get(_WROTE))
+
+
 @sa.event.listens_for(so.Session, "after_flush")
 def _wrote(session: so.Session, flush_context) -> None:
     session.info[_WROTE] = True

@@ -7,27 +7,29 @@ axis, a quartier, a family…) makes the cached figures useless. Instead, what t
 into NumPy arrays — for each actor its quartier, family, day of registration, archived flag and a row of its
 axes and strategic sectors; for each partnership its actor, counted status, day and amount in cents; for each
 initiative its lead, days and rows of axes and quartiers — and every figure is a few vector operations on
-them (``dashboard``). The arrays are kept until the data version moves (``public.versions``: a write through
-any app server), so a new filter costs no query (``bench/admin.py`` prints both cases).
+them (``dashboard``). The arrays are kept by each process, so a new filter costs no query (``bench/admin.py``
+prints both cases).
 
-Reading them again after a write is a full read, made cheap rather than avoided (issue 19). Where its time went,
-measured at 100,000 actors: building a Python tuple per row (600,000 of them) and formatting dates in SQL per row
-(``to_char``, ``replace``/``CAST``: more than the rest of the partnership columns together). So each table is one
-statement returning one row — its count and each column joined into one text (``group_concat`` /
-``string_agg``), parsed by ``np.fromstring`` — dates come in each engine's cheapest form (SQLite's stored text,
-PostgreSQL's days since 1970) and amounts as stored, turned into days and cents by NumPy (``Day``, ``Cents``),
-and ids become rows through a lookup table: 0.6–0.7 s became 0.23–0.28 s. Rejected: COPY
-in binary on PostgreSQL (psycopg hands over one block per row: 2 s, measured), reading only the tables or
-rows that changed (nothing records which ones another server wrote; without a change log kept by triggers it
-could not be shown never to serve stale figures), refreshing ahead of the request (another server's write is
-still seen late). The page after a write stays above 300 ms (about 0.45–0.5 s: this read, the uncached
-pending-conventions count, about 0.1 s, and the page itself).
+After a write the facts are not read again: the database's change log (``changes``, kept by triggers on every
+table read here) names the records changed since they were read, by any server or script, and only those are
+read and merged into the arrays (``merge``: a few statements, a few milliseconds). The first read, and one after
+a reference table changed or after a large import, reads everything — made cheap rather than avoided (issue
+19). Where its time went, measured at 100,000 actors: building a Python tuple per row (600,000 of them) and
+formatting dates in SQL per row (``to_char``, ``replace``/``CAST``: more than the rest of the partnership columns
+together). So each table is one statement returning one row — its count and each column joined into one text
+(``group_concat`` / ``string_agg``), parsed by ``np.fromstring`` — dates come in each engine's cheapest form
+(SQLite's stored text, PostgreSQL's days since 1970) and amounts as stored, turned into days and cents by NumPy
+(``Day``, ``Cents``), and ids become rows through a lookup table: 0.6–0.7 s became 0.23–0.28 s. Rejected: COPY
+in binary on PostgreSQL (psycopg hands over one block per row: 2 s, measured), refreshing ahead of the request
+(another server's write is still seen late). A database without the change log (made by ``create_all``, such as
+the in-memory registry as of a date) reads the facts in full once per data version.
 
 Days are integers ``YYYYMMDD`` (0: no date), amounts integer cents: sums are exact.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from dataclasses import dataclass
 from datetime import date
@@ -51,6 +53,7 @@ from registry.models import (
     initiative_axes,
     initiative_quartiers,
 )
+from registry.services.reporting import changes
 from registry.services.reporting.base import COUNTED_STATUSES, PARTNERSHIP_DATE, joined
 
 #: The day « no end » stands for (an initiative without end date runs on).
@@ -63,33 +66,52 @@ def day_int(day: date) -> int:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """The reference data that shapes the facts' matrices: the order of their columns, the families of forms."""
+
+    axis_ids: list[int]
+    quartier_ids: list[int]
+    sector_ids: list[int]
+    form_ids: np.ndarray
+    form_families: np.ndarray  # the family of each form, and -1 last: an unknown form (position -1) reads it
+
+
+@dataclass(frozen=True)
 class Facts:
-    """Columnar facts; ``*_ids`` give the order of matrix columns (axes by position, quartiers by name, strategic
-    sectors by label)."""
+    """Columnar facts; ``axis_ids``, ``quartier_ids`` and ``sector_ids`` give the order of matrix columns (axes
+    by position, quartiers by name, strategic sectors by label). Each table's rows are in no particular order:
+    ``*_ids`` say whose they are, and references between tables are rows (``partnership_actor``)."""
 
     axis_ids: list[int]
     quartier_ids: list[int]
     sector_ids: list[int]
     # actors (one row each, by id)
-    actor_ids: np.ndarray
+    actor_ids: np.ndarray  # (rows in no particular order)
     actor_quartier: np.ndarray  # index in quartier_ids, -1 without quartier
     actor_family: np.ndarray  # index in FAMILIES
     actor_day: np.ndarray  # day of registration
     actor_archived: np.ndarray  # bool
     actor_axes: np.ndarray  # bool, actors × axes
     actor_sectors: np.ndarray  # bool, actors × strategic sectors
-    # partnerships
+    # partnerships (in no particular order)
+    partnership_ids: np.ndarray
+    partnership_actor_ids: np.ndarray
     partnership_actor: np.ndarray  # actor row
     partnership_counted: np.ndarray  # bool: signed, running or ended
     partnership_day: np.ndarray  # convention, else start, else decision; 0 without any
     partnership_cents: np.ndarray  # int64, 0 without amount
     # initiatives
+    initiative_ids: np.ndarray
     initiative_archived: np.ndarray
+    initiative_lead_ids: np.ndarray  # 0 without lead
     initiative_lead: np.ndarray  # actor row, -1 without lead
     initiative_start: np.ndarray  # 0 without start
     initiative_end: np.ndarray  # NO_END without end
     initiative_axes: np.ndarray  # bool, initiatives × axes
     initiative_quartiers: np.ndarray  # bool, initiatives × quartiers
+    # how they were read: the reference data, and the change log's position (None: the database keeps none)
+    reference: Reference
+    position: changes.Position | None
 
     def axis_index(self, axis_id: int | None) -> int | None:
         return None if axis_id is None else self.axis_ids.index(axis_id)
@@ -103,6 +125,17 @@ class Facts:
     def in_mask(self, actor_ids, mask: np.ndarray) -> np.ndarray:
         """For each actor id, whether it is in the actors ``mask`` (an unknown id is not)."""
         return rows_in(_indexer(self.actor_ids)(np.asarray(actor_ids, dtype=np.int64)), mask)
+
+
+#: Each table's fields, its ids first (``merge`` replaces rows by them); the row references
+#: (``partnership_actor``, ``initiative_lead``) are derived from the ids.
+ACTOR_FIELDS = tuple(f.name for f in dataclasses.fields(Facts) if f.name.startswith("actor_"))
+PARTNERSHIP_FIELDS = tuple(
+    f.name for f in dataclasses.fields(Facts) if f.name.startswith("partnership_") and f.name != "partnership_actor"
+)
+INITIATIVE_FIELDS = tuple(
+    f.name for f in dataclasses.fields(Facts) if f.name.startswith("initiative_") and f.name != "initiative_lead"
+)
 
 
 #: Epoch days (PostgreSQL) standing for « no date »: before the year 1.
@@ -196,12 +229,6 @@ def _columns(connection, table, *columns, where=None) -> list[np.ndarray]:
     return arrays
 
 
-def _by_id(ids: np.ndarray, *columns: np.ndarray) -> list[np.ndarray]:
-    """The columns in the order of ``ids`` (an aggregate does not promise the table's order)."""
-    order = np.argsort(ids, kind="stable")
-    return [ids[order], *(c[order] for c in columns)]
-
-
 def _membership(row_ids: np.ndarray, column_ids: np.ndarray, rows_of, n_rows: int, columns: list[int]):
     """A bool matrix rows × ``columns`` from the pairs (``row_ids[i]``, ``column_ids[i]``); pairs of unknown rows
     or columns are left out."""
@@ -243,88 +270,166 @@ def _indexer(ids: np.ndarray):
     return rows_of
 
 
-def load(session: so.Session) -> Facts:
-    """Read the facts from the database: one statement per table, about 600,000 small values per column for
-    100,000 actors."""
-    connection = session.connection()
-    axis_ids = list(session.scalars(sa.select(Axis.id).order_by(Axis.position)))
-    quartier_ids = list(session.scalars(sa.select(Quartier.id).order_by(Quartier.name)))
-    sector_ids = list(session.scalars(sa.select(Sector.id).where(Sector.strategic.is_(True)).order_by(Sector.label)))
+def _reference(session: so.Session) -> Reference:
     forms = session.execute(sa.select(LegalForm.id, LegalForm.family)).all()
-    form_ids = np.array([f for f, _family in forms], dtype=np.int64)
-    # The family of each form, and -1 last: an unknown form (position -1) reads it.
-    form_families = np.array([FAMILIES.index(f) if f is not None else -1 for _id, f in forms] + [-1], dtype=np.int64)
-
-    actor_ids, actor_archived, actor_quartier, actor_form, actor_day = _by_id(
-        *_columns(
-            connection,
-            Actor.__table__,
-            Actor.id,
-            sa.case((Actor.status == ActorStatus.ARCHIVED, 1), else_=0),
-            sa.func.coalesce(Actor.quartier_id, -1),
-            sa.func.coalesce(Actor.legal_form_id, -1),
-            Day(Actor.created_at),
-        )
+    return Reference(
+        axis_ids=list(session.scalars(sa.select(Axis.id).order_by(Axis.position))),
+        quartier_ids=list(session.scalars(sa.select(Quartier.id).order_by(Quartier.name))),
+        sector_ids=list(session.scalars(sa.select(Sector.id).where(Sector.strategic.is_(True)).order_by(Sector.label))),
+        form_ids=np.array([f for f, _family in forms], dtype=np.int64),
+        form_families=np.array([FAMILIES.index(f) if f is not None else -1 for _id, f in forms] + [-1], np.int64),
     )
-    actor_rows = _indexer(actor_ids)
-    n_actors = len(actor_ids)
-    axes_pairs = _columns(connection, actor_axes, actor_axes.c.actor_id, actor_axes.c.axis_id)
-    sector_pairs = _columns(
+
+
+def _of(column: sa.ColumnElement, ids: list[int] | None):
+    """``column IN ids``, or no condition for every row."""
+    return None if ids is None else column.in_(ids)
+
+
+def _and(*conditions):
+    kept = [c for c in conditions if c is not None]
+    return sa.and_(*kept) if kept else None
+
+
+def _actors(connection, ref: Reference, ids: list[int] | None = None) -> dict[str, np.ndarray]:
+    """The actors' facts (every actor, or those of ``ids`` that exist), by field of ``Facts``."""
+    actor_ids, archived, quartier, form, day = _columns(
+        connection,
+        Actor.__table__,
+        Actor.id,
+        sa.case((Actor.status == ActorStatus.ARCHIVED, 1), else_=0),
+        sa.func.coalesce(Actor.quartier_id, -1),
+        sa.func.coalesce(Actor.legal_form_id, -1),
+        Day(Actor.created_at),
+        where=_of(Actor.id, ids),
+    )
+    rows_of = _indexer(actor_ids)
+    axes = _columns(
+        connection, actor_axes, actor_axes.c.actor_id, actor_axes.c.axis_id, where=_of(actor_axes.c.actor_id, ids)
+    )
+    sectors = _columns(
         connection,
         actor_sectors,
         actor_sectors.c.actor_id,
         actor_sectors.c.sector_id,
-        where=actor_sectors.c.sector_id.in_(sector_ids or [-1]),
+        where=_and(actor_sectors.c.sector_id.in_(ref.sector_ids or [-1]), _of(actor_sectors.c.actor_id, ids)),
     )
-    partnership_actor, partnership_counted, partnership_day, partnership_cents = _columns(
+    return {
+        "actor_ids": actor_ids,
+        "actor_quartier": _indexer(np.asarray(ref.quartier_ids, dtype=np.int64))(quartier),
+        "actor_family": ref.form_families[_indexer(ref.form_ids)(form)],
+        "actor_day": day,
+        "actor_archived": archived.astype(bool),
+        "actor_axes": _membership(*axes, rows_of, len(actor_ids), ref.axis_ids),
+        "actor_sectors": _membership(*sectors, rows_of, len(actor_ids), ref.sector_ids),
+    }
+
+
+def _partnerships(connection, ids: list[int] | None = None) -> dict[str, np.ndarray]:
+    partnership_ids, actor, counted, day, cents = _columns(
         connection,
         Partnership.__table__,
+        Partnership.id,
         Partnership.actor_id,
         sa.case((Partnership.status.in_(COUNTED_STATUSES), 1), else_=0),
         Day(PARTNERSHIP_DATE),
         Cents(Partnership.amount),
+        where=_of(Partnership.id, ids),
     )
-    initiative_ids, initiative_archived, initiative_lead, initiative_start, initiative_end = _by_id(
-        *_columns(
-            connection,
-            Initiative.__table__,
-            Initiative.id,
-            sa.case((Initiative.archived_at.is_(None), 0), else_=1),
-            sa.func.coalesce(Initiative.lead_actor_id, 0),
-            Day(Initiative.start_date),
-            Day(Initiative.end_date, NO_END),
-        )
+    return {
+        "partnership_ids": partnership_ids,
+        "partnership_actor_ids": actor,
+        "partnership_counted": counted.astype(bool),
+        "partnership_day": day,
+        "partnership_cents": cents,
+    }
+
+
+def _initiatives(connection, ref: Reference, ids: list[int] | None = None) -> dict[str, np.ndarray]:
+    initiative_ids, archived, lead, start, end = _columns(
+        connection,
+        Initiative.__table__,
+        Initiative.id,
+        sa.case((Initiative.archived_at.is_(None), 0), else_=1),
+        sa.func.coalesce(Initiative.lead_actor_id, 0),
+        Day(Initiative.start_date),
+        Day(Initiative.end_date, NO_END),
+        where=_of(Initiative.id, ids),
     )
-    initiative_rows = _indexer(initiative_ids)
-    n_initiatives = len(initiative_ids)
-    initiative_axis_pairs = _columns(
-        connection, initiative_axes, initiative_axes.c.initiative_id, initiative_axes.c.axis_id
+    rows_of = _indexer(initiative_ids)
+    axes = _columns(
+        connection,
+        initiative_axes,
+        initiative_axes.c.initiative_id,
+        initiative_axes.c.axis_id,
+        where=_of(initiative_axes.c.initiative_id, ids),
     )
-    initiative_quartier_pairs = _columns(
-        connection, initiative_quartiers, initiative_quartiers.c.initiative_id, initiative_quartiers.c.quartier_id
+    quartiers = _columns(
+        connection,
+        initiative_quartiers,
+        initiative_quartiers.c.initiative_id,
+        initiative_quartiers.c.quartier_id,
+        where=_of(initiative_quartiers.c.initiative_id, ids),
     )
+    return {
+        "initiative_ids": initiative_ids,
+        "initiative_archived": archived.astype(bool),
+        "initiative_lead_ids": lead,
+        "initiative_start": start,
+        "initiative_end": end,
+        "initiative_axes": _membership(*axes, rows_of, len(initiative_ids), ref.axis_ids),
+        "initiative_quartiers": _membership(*quartiers, rows_of, len(initiative_ids), ref.quartier_ids),
+    }
+
+
+def _facts(ref: Reference, position, actors: dict, partnerships: dict, initiatives: dict) -> Facts:
+    """The facts from each table's fields; rows refer to actors by their row, looked up from their ids."""
+    actor_rows = _indexer(actors["actor_ids"])
     return Facts(
-        axis_ids=axis_ids,
-        quartier_ids=quartier_ids,
-        sector_ids=sector_ids,
-        actor_ids=actor_ids,
-        actor_quartier=_indexer(np.asarray(quartier_ids, dtype=np.int64))(actor_quartier),
-        actor_family=form_families[_indexer(form_ids)(actor_form)],
-        actor_day=actor_day,
-        actor_archived=actor_archived.astype(bool),
-        actor_axes=_membership(*axes_pairs, actor_rows, n_actors, axis_ids),
-        actor_sectors=_membership(*sector_pairs, actor_rows, n_actors, sector_ids),
-        partnership_actor=actor_rows(partnership_actor),
-        partnership_counted=partnership_counted.astype(bool),
-        partnership_day=partnership_day,
-        partnership_cents=partnership_cents,
-        initiative_archived=initiative_archived.astype(bool),
-        initiative_lead=actor_rows(initiative_lead),
-        initiative_start=initiative_start,
-        initiative_end=initiative_end,
-        initiative_axes=_membership(*initiative_axis_pairs, initiative_rows, n_initiatives, axis_ids),
-        initiative_quartiers=_membership(*initiative_quartier_pairs, initiative_rows, n_initiatives, quartier_ids),
+        axis_ids=ref.axis_ids,
+        quartier_ids=ref.quartier_ids,
+        sector_ids=ref.sector_ids,
+        **actors,
+        **partnerships,
+        partnership_actor=actor_rows(partnerships["partnership_actor_ids"]),
+        **initiatives,
+        initiative_lead=actor_rows(initiatives["initiative_lead_ids"]),
+        reference=ref,
+        position=position,
     )
+
+
+def load(session: so.Session) -> Facts:
+    """Read the facts from the database: one statement per table, about 600,000 small values per column for
+    100,000 actors. The change log's position is read first: whatever commits meanwhile is read again later."""
+    connection = session.connection()
+    position = changes.position(connection) if changes.armed(connection) else None
+    ref = _reference(session)
+    return _facts(ref, position, _actors(connection, ref), _partnerships(connection), _initiatives(connection, ref))
+
+
+def _merged(kept: dict[str, np.ndarray], key: str, changed: list[int], fresh: dict[str, np.ndarray]) -> dict:
+    """The rows of ``kept`` but those whose ``key`` changed, then the ``fresh`` rows of the changed ids that
+    still exist (order does not matter: rows are found by id)."""
+    stays = ~np.isin(kept[key], np.asarray(changed, dtype=np.int64))
+    return {name: np.concatenate([column[stays], fresh[name]]) for name, column in kept.items()}
+
+
+def merge(session: so.Session, kept: Facts, changed: changes.Changes) -> Facts:
+    """``kept`` brought to ``changed.position``: the changed records read again, the others kept."""
+    connection = session.connection()
+    ref, ids = kept.reference, changed.ids
+    tables = []
+    for kind, fields, read in (
+        ("actors", ACTOR_FIELDS, lambda i: _actors(connection, ref, i)),
+        ("partnerships", PARTNERSHIP_FIELDS, lambda i: _partnerships(connection, i)),
+        ("initiatives", INITIATIVE_FIELDS, lambda i: _initiatives(connection, ref, i)),
+    ):
+        table = {name: getattr(kept, name) for name in fields}
+        if ids[kind]:
+            table = _merged(table, fields[0], ids[kind], read(sorted(set(ids[kind]))))
+        tables.append(table)
+    return _facts(ref, changed.position, *tables)
 
 
 # --- Kept until the data changes ------------------------------------------------------------------------------
@@ -342,6 +447,12 @@ def _flushed(session, flush_context) -> None:
     session.info.pop(_INFO_KEY, None)
 
 
+@sa.event.listens_for(so.Session, "after_commit")
+@sa.event.listens_for(so.Session, "after_soft_rollback")
+def _transaction_over(session, *args) -> None:
+    session.info.pop(_INFO_KEY, None)
+
+
 def generation() -> int:
     """A number that moves whenever this process flushes a write."""
     return _generation[0]
@@ -354,12 +465,51 @@ def _shared(session: so.Session) -> bool:
 
 
 def facts_for(session: so.Session) -> Facts:
-    """The facts of the session's database: kept per process until the data version moves (a write through any
-    server), and for an in-memory database (the registry as of a date) with its session until it writes."""
-    if not _shared(session):
-        if _INFO_KEY not in session.info:
-            session.info[_INFO_KEY] = load(session)
+    """The facts of the session's database, as of its current transaction (kept with the session until it
+    commits, rolls back or flushes).
+
+    A database with the change log (``changes``) keeps one copy per process, brought up to date at each new
+    transaction by reading only the records changed since — whoever changed them. Without it, the copy is kept
+    until the data version moves (a write through any server). A session that wrote and has not committed reads
+    its own facts and keeps them to itself; an in-memory database (the registry as of a date) keeps them with its
+    session too."""
+    if _INFO_KEY in session.info:
         return session.info[_INFO_KEY]
+    from registry.services.public.versions import has_written
+
+    if not _shared(session) or has_written(session):
+        facts = load(session)
+    elif changes.armed(session.connection()):
+        facts = _brought_up_to_date(session)
+    else:
+        facts = _kept_for_version(session)
+    session.info[_INFO_KEY] = facts
+    return facts
+
+
+def _brought_up_to_date(session: so.Session) -> Facts:
+    url = str(session.get_bind().url)
+    with _lock:
+        kept = _kept.get(url)
+    if kept is None or kept.position is None:
+        facts, long = load(session), False
+    else:
+        changed = changes.since(session.connection(), kept.position)
+        long = changed.long
+        if changed.everything:
+            facts = load(session)
+        elif changed:
+            facts = merge(session, kept, changed)
+        else:
+            facts = dataclasses.replace(kept, position=changed.position)  # the arrays are shared
+    with _lock:
+        _kept[url] = facts
+    if long:
+        changes.prune(session.get_bind())
+    return facts
+
+
+def _kept_for_version(session: so.Session) -> Facts:
     from registry.services.public.versions import data_version
 
     version = data_version(session)
