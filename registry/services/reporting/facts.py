@@ -291,6 +291,11 @@ def _and(*conditions):
     return sa.and_(*kept) if kept else None
 
 
+def _links(connection, owner: sa.Column, other: sa.Column, ids: list[int] | None, where=None) -> list[np.ndarray]:
+    """The (owner, other) pairs of a link table, of every owner or of those of ``ids``."""
+    return _columns(connection, owner.table, owner, other, where=_and(where, _of(owner, ids)))
+
+
 def _actors(connection, ref: Reference, ids: list[int] | None = None) -> dict[str, np.ndarray]:
     """The actors' facts (every actor, or those of ``ids`` that exist), by field of ``Facts``."""
     actor_ids, archived, quartier, form, day = _columns(
@@ -304,15 +309,13 @@ def _actors(connection, ref: Reference, ids: list[int] | None = None) -> dict[st
         where=_of(Actor.id, ids),
     )
     rows_of = _indexer(actor_ids)
-    axes = _columns(
-        connection, actor_axes, actor_axes.c.actor_id, actor_axes.c.axis_id, where=_of(actor_axes.c.actor_id, ids)
-    )
-    sectors = _columns(
+    axes = _links(connection, actor_axes.c.actor_id, actor_axes.c.axis_id, ids)
+    sectors = _links(
         connection,
-        actor_sectors,
         actor_sectors.c.actor_id,
         actor_sectors.c.sector_id,
-        where=_and(actor_sectors.c.sector_id.in_(ref.sector_ids or [-1]), _of(actor_sectors.c.actor_id, ids)),
+        ids,
+        actor_sectors.c.sector_id.in_(ref.sector_ids or [-1]),
     )
     return {
         "actor_ids": actor_ids,
@@ -357,20 +360,8 @@ def _initiatives(connection, ref: Reference, ids: list[int] | None = None) -> di
         where=_of(Initiative.id, ids),
     )
     rows_of = _indexer(initiative_ids)
-    axes = _columns(
-        connection,
-        initiative_axes,
-        initiative_axes.c.initiative_id,
-        initiative_axes.c.axis_id,
-        where=_of(initiative_axes.c.initiative_id, ids),
-    )
-    quartiers = _columns(
-        connection,
-        initiative_quartiers,
-        initiative_quartiers.c.initiative_id,
-        initiative_quartiers.c.quartier_id,
-        where=_of(initiative_quartiers.c.initiative_id, ids),
-    )
+    axes = _links(connection, initiative_axes.c.initiative_id, initiative_axes.c.axis_id, ids)
+    quartiers = _links(connection, initiative_quartiers.c.initiative_id, initiative_quartiers.c.quartier_id, ids)
     return {
         "initiative_ids": initiative_ids,
         "initiative_archived": archived.astype(bool),
