@@ -4,15 +4,18 @@ through the other at once; wrong passwords spread over both meet the one limit o
 
 from __future__ import annotations
 
+import io
 import os
 import re
 
+import openpyxl
 import pytest
 import requests
 import sqlalchemy as sa
 
 from bench.cluster import Cluster, binary
 from registry.models import Actor, ImportBatch, ImportStatus
+from registry.services.reporting.dashboard import actors_by_axis_and_quartier
 from tests.conftest import CI
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.workbook_helpers import DEMO
@@ -74,6 +77,8 @@ def test_a_preview_on_one_server_is_confirmed_on_the_other_and_seen_at_once(clus
     assert first.post("/connexion", email=officer.email, password=DEFAULT_PASSWORD).status_code == 302
     second.cookies = dict(first.cookies)  # the same browser, sent to the other server by the balancer
     before = second.request("GET", "/admin/").text  # the dashboard computed and cached on the second server
+    kept_by_first = _figure(first)  # and the first server keeps its facts too, before any actor exists
+    assert kept_by_first == _figure_here(session)
     token = first.token("/admin/import/")
     preview = first.request(
         "POST", "/admin/import/", data={"csrf_token": token}, files={"fichier": ("demo.xlsx", DEMO.read_bytes())}
@@ -89,8 +94,28 @@ def test_a_preview_on_one_server_is_confirmed_on_the_other_and_seen_at_once(clus
     assert session.scalar(sa.select(ImportBatch.status)) is ImportStatus.APPLIED
     after = first.request("GET", "/admin/").text  # and the other server's cache is stale at once
     assert after != before
+    # Each server brings its kept facts up to date from the change log the other's write filled: the same figure
+    # as computed afresh here.
+    assert _figure(first) == _figure(second) == _figure_here(session) != kept_by_first
     total = requests.get(cluster.app_url(1) + "/api/v1/actors", timeout=10).json()["meta"]["total"]
     assert total == requests.get(cluster.app_url(0) + "/api/v1/actors", timeout=10).json()["meta"]["total"]
+
+
+def _figure(visitor: Visitor) -> list[list]:
+    """The dashboard's actors per axis and quartier, as the server's spreadsheet download gives it."""
+    response = visitor.request("GET", "/admin/tableau/acteurs-axes-quartiers.xlsx")
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True).worksheets[0]
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    start = next(i for i, row in enumerate(rows) if row and row[0] == "Axe")
+    end = next(i for i, row in enumerate(rows) if row and row[0] == "Total")
+    return rows[start : end + 1]
+
+
+def _figure_here(session) -> list[list]:
+    session.rollback()
+    table = actors_by_axis_and_quartier(session)
+    return [table.headers, *table.rows]
 
 
 def test_wrong_passwords_over_both_servers_meet_the_one_limit(cluster, session):
